@@ -1,0 +1,44 @@
+"""Routes to mission items: take-off, a waypoint per airborne point, landing; heights above home."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from airspace.route import Route, Waypoint
+from firmware_bridge.mission_item import MavCmd
+from fleet.runner.items import drive_items, flight_items
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def _route(points: list[tuple[float, float, float]]) -> Route:
+    wps = tuple(
+        Waypoint(lon, lat, 40.0 + agl, 40.0, T0 + timedelta(seconds=10 * i))
+        for i, (lon, lat, agl) in enumerate(points)
+    )
+    return Route(wps, length_m=1.0, duration_s=10.0 * (len(wps) - 1))
+
+
+def test_flight_items_take_off_fly_and_land_with_heights_above_home() -> None:
+    route = _route([(139.70, 35.69, 0), (139.70, 35.69, 45), (139.71, 35.69, 60),
+                    (139.71, 35.70, 45), (139.71, 35.70, 0)])  # fmt: skip
+    items = flight_items(route)
+    assert [i.command for i in items] == [MavCmd.NAV_TAKEOFF] + [MavCmd.NAV_WAYPOINT] * 3 + [
+        MavCmd.NAV_LAND
+    ]
+    assert items[0].z == pytest.approx(45.0)
+    assert [i.z for i in items[1:4]] == pytest.approx([45.0, 60.0, 45.0])
+    assert (items[-1].lon_deg, items[-1].lat_deg) == (139.71, 35.70)
+
+
+def test_a_route_on_the_ground_cannot_be_flown() -> None:
+    with pytest.raises(ValueError, match="never leaves the ground"):
+        flight_items(_route([(139.70, 35.69, 0), (139.71, 35.69, 0)]))
+
+
+def test_drive_items_skip_the_start_and_stay_on_the_ground() -> None:
+    items = drive_items(_route([(139.70, 35.69, 0), (139.701, 35.69, 0), (139.702, 35.69, 0)]))
+    assert [i.command for i in items] == [MavCmd.NAV_WAYPOINT] * 2
+    assert all(i.z == 0.0 for i in items)

@@ -1,0 +1,73 @@
+"""Separation and building-clearance figures measured on synthetic tracks with known answers."""
+
+from __future__ import annotations
+
+import math
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from shapely.geometry import box
+
+from fleet.demo.geo import Footprint, LocalFrame
+from fleet.demo.metrics import TrackPoint, min_building_clearance, min_separation
+
+FRAME = LocalFrame(139.70, 35.69)
+
+
+def _pt(t: float, x: float, y: float, agl: float) -> TrackPoint:
+    lon, lat = FRAME.to_lonlat(x, y)
+    return TrackPoint(t, lon, lat, 40.0 + agl, agl)
+
+
+def _building(x0: float, y0: float, x1: float, y1: float, height_m: float) -> Footprint:
+    corners = [FRAME.to_lonlat(x, y) for x, y in box(x0, y0, x1, y1).exterior.coords]
+    from shapely.geometry import Polygon
+
+    return Footprint(Polygon(corners), ground_amsl_m=40.0, height_agl_m=height_m)
+
+
+def test_separation_of_two_crossing_tracks_is_their_closest_approach() -> None:
+    # A flies east along y=0, B flies north along x=0 offset 30 s: closest when both near origin.
+    a = [_pt(t, -300.0 + 10.0 * t, 0.0, 50.0) for t in range(61)]
+    b = [_pt(t, 0.0, -300.0 + 10.0 * t, 60.0) for t in range(61)]
+    got = min_separation(FRAME, {"a": a, "b": b})
+    assert got is not None
+    assert math.isclose(got.distance_m, 10.0, abs_tol=0.05)  # same time at origin, 10 m apart
+
+
+def test_vehicles_on_the_ground_do_not_count() -> None:
+    parked = [_pt(t, 0.0, 0.0, 0.0) for t in range(10)]
+    other = [_pt(t, 1.0, 0.0, 0.0) for t in range(10)]
+    assert min_separation(FRAME, {"a": parked, "b": other}) is None
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    gap=st.floats(min_value=5.0, max_value=200.0),
+    shift_s=st.floats(min_value=0.0, max_value=20.0),
+)
+def test_parallel_tracks_keep_their_lateral_gap(gap: float, shift_s: float) -> None:
+    a = [_pt(t, 8.0 * t, 0.0, 50.0) for t in range(40)]
+    b = [_pt(t + shift_s, 8.0 * t, gap, 50.0) for t in range(40)]
+    got = min_separation(FRAME, {"a": a, "b": b}, step_s=0.25)
+    assert got is not None
+    assert gap - 0.05 <= got.distance_m <= math.hypot(gap, 8.0 * shift_s) + 0.05
+
+
+def test_clearance_counts_only_buildings_not_overflown_with_vertical_clearance() -> None:
+    low = _building(0.0, 20.0, 50.0, 60.0, height_m=20.0)  # 20 m tall, track passes 30 m over
+    tall = _building(0.0, -60.0, 50.0, -15.0, height_m=120.0)  # 15 m beside the track
+    track = [_pt(t, 5.0 * t - 100.0, 30.0, 30.0) for t in range(60)]
+    track += [_pt(60.0 + t, 25.0, -12.0 + 0.0 * t, 30.0) for t in range(3)]  # 3 m off the tall one
+    got = min_building_clearance(FRAME, [low, tall], {"d": track}, [], vertical_clearance_m=5.0)
+    assert got is not None
+    assert math.isclose(got.distance_m, 3.0, abs_tol=0.05)
+
+
+def test_clearance_skips_take_off_and_landing_columns() -> None:
+    tall = _building(0.0, 0.0, 40.0, 40.0, height_m=100.0)
+    column = [_pt(t, -3.0, 20.0, 5.0 * t) for t in range(1, 10)]  # 3 m from the wall, climbing
+    pad = FRAME.to_lonlat(-3.0, 20.0)
+    assert min_building_clearance(FRAME, [tall], {"d": column}, [pad], 5.0) is None
+    got = min_building_clearance(FRAME, [tall], {"d": column}, [], 5.0)
+    assert got is not None and math.isclose(got.distance_m, 3.0, abs_tol=0.05)
