@@ -9,13 +9,13 @@ from fleet.model import CameraModel, Capabilities, Dock, Vehicle, VehicleKind
 SHINJUKU = (139.6917, 35.6895)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def camera() -> CameraModel:
     """A 1-inch 20 MP camera (DJI Phantom 4 Pro class)."""
     return CameraModel(13.2, 8.8, 8.8, 5472, 3648, min_trigger_interval_s=2.0, name="1in")
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def drone(camera: CameraModel) -> Vehicle:
     """A 3 kg quadcopter carrying up to 2 kg, with a camera."""
     return Vehicle(
@@ -30,7 +30,7 @@ def drone(camera: CameraModel) -> Vehicle:
     )
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def robot() -> Vehicle:
     """A sidewalk delivery robot."""
     return Vehicle(
@@ -44,7 +44,7 @@ def robot() -> Vehicle:
     )
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def dock() -> Dock:
     """A charging dock in Shinjuku."""
     return Dock("dock-a", *SHINJUKU, slots=4, charge_power_w=500.0)
