@@ -7,7 +7,10 @@
     ├── FrameError             a coordinate or datum conversion is impossible
     ├── PlanningError          no route exists (carries the explanation)
     └── IntentError            operational-intent model misuse
-        └── IllegalTransition  a state change F3548-21 does not allow
+        ├── IllegalTransition  a state change F3548-21 does not allow
+        ├── UnknownIntent      no live intent has that id
+        ├── DuplicateIntent    an intent with that id is already live
+        └── StaleVersion       the caller's ovn is not the intent's current one
 """
 
 
@@ -33,3 +36,15 @@ class IntentError(AirspaceError):
 
 class IllegalTransition(IntentError):
     """A state transition that F3548-21 does not allow."""
+
+
+class UnknownIntent(IntentError):
+    """No live operational intent has the given id."""
+
+
+class DuplicateIntent(IntentError):
+    """A live operational intent already has the given id (use ``update`` to change it)."""
+
+
+class StaleVersion(IntentError):
+    """The caller's ovn is not the intent's current one (someone else changed it first)."""
