@@ -1,0 +1,103 @@
+"""Route -> volumes: the route lies inside its volumes at every instant, with its buffers."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import timedelta
+
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from airspace.deconfliction.geometry import LocalProjection
+from airspace.intents import Polygon, Volume4D, new_intent
+from airspace.route import Route
+from airspace.volumes import (
+    VolumeSettings,
+    geoid_amsl_to_w84_m,
+    reserved_volume_m3,
+    route_to_volumes,
+    swept_volume_m3,
+)
+from tests.intents.routes import delivery, route_through
+
+S = VolumeSettings()
+
+
+def _position(route: Route, t_s: float) -> tuple[float, float, float]:
+    wps = route.waypoints
+    t_s = min(t_s, (route.arrival - route.departure).total_seconds())
+    for a, b in itertools.pairwise(wps):
+        ta = (a.time - route.departure).total_seconds()
+        tb = (b.time - route.departure).total_seconds()
+        if ta <= t_s <= tb:
+            f = 0.0 if tb == ta else (t_s - ta) / (tb - ta)
+            return (
+                a.lon_deg + f * (b.lon_deg - a.lon_deg),
+                a.lat_deg + f * (b.lat_deg - a.lat_deg),
+                a.alt_amsl_m + f * (b.alt_amsl_m - a.alt_amsl_m),
+            )
+    raise AssertionError("time outside the route")
+
+
+def _inside_with_margins(route: Route, volumes: tuple[Volume4D, ...], t_s: float) -> bool:
+    lon, lat, alt = _position(route, t_s)
+    w84 = geoid_amsl_to_w84_m(lon, lat, alt)
+    when = route.departure + timedelta(seconds=t_s)
+    frame = LocalProjection(lon, lat)
+    for v in volumes:
+        if not (v.time_start <= when <= v.time_end):
+            continue
+        if not (
+            v.altitude_lower_w84_m + S.vertical_buffer_m - 0.05
+            <= w84
+            <= v.altitude_upper_w84_m - S.vertical_buffer_m + 0.05
+        ):
+            continue
+        assert isinstance(v.outline, Polygon)
+        poly = shapely.Polygon([frame.to_xy_m(*p) for p in v.outline.vertices_lonlat_deg])
+        if poly.contains(shapely.Point(0, 0).buffer(S.lateral_buffer_m * 0.99)):
+            return True
+    return False
+
+
+points = st.lists(
+    st.tuples(st.floats(-3000, 3000), st.floats(-3000, 3000), st.floats(40, 160)),
+    min_size=2,
+    max_size=12,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(points)
+def test_every_route_lies_inside_its_volumes(pts: list[tuple[float, float, float]]) -> None:
+    route = route_through(pts)
+    volumes = route_to_volumes(route, S)
+    new_intent("oi", "op", volumes)  # a valid F3548 intent (vertex limit, ordered bands)
+    assert len(volumes) <= len(route.waypoints) - 1
+    n = 50
+    for k in range(n + 1):
+        assert _inside_with_margins(route, volumes, route.duration_s * k / n), k
+
+
+def test_time_margin_grows_with_flight_time() -> None:
+    route = delivery(0, 0, 6000, 0)
+    volumes = route_to_volumes(route, S)
+    first, last = volumes[0], volumes[-1]
+    assert (route.departure - first.time_start).total_seconds() == S.time_buffer_s
+    late_margin = (last.time_end - route.arrival).total_seconds()
+    assert late_margin == S.time_buffer_s + S.time_uncertainty_per_s * route.duration_s
+
+
+def test_volumes_are_tight_on_a_straight_route() -> None:
+    route = route_through([(0, 0, 90), (2000, 500, 90)])
+    volumes = route_to_volumes(route, S)
+    ratio = reserved_volume_m3(volumes) / swept_volume_m3(route, S)
+    assert 1.0 <= ratio < 1.15
+
+
+def test_climbs_get_their_own_volumes() -> None:
+    volumes = route_to_volumes(delivery(0, 0, 1000, 0), S)
+    heights = [v.altitude_upper_w84_m - v.altitude_lower_w84_m for v in volumes]
+    assert heights[0] > 50 and heights[-1] > 50
+    assert abs(min(heights) - 2 * S.vertical_buffer_m) < 0.1  # flat cruise (geoid slope only)
