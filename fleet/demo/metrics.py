@@ -23,19 +23,9 @@ from shapely import STRtree
 from shapely.geometry import Point
 
 from fleet.demo.geo import Footprint, LocalFrame, footprints_xy
+from fleet.runner.track import TrackPoint
 
 AIRBORNE_AGL_M = 1.0  # above this height over its home a vehicle counts as flying
-
-
-@dataclass(frozen=True, slots=True)
-class TrackPoint:
-    """One telemetry sample: time (s on the simulation clock), position, heights."""
-
-    t_s: float
-    lon_deg: float
-    lat_deg: float
-    alt_amsl_m: float
-    alt_agl_m: float
 
 
 @dataclass(frozen=True, slots=True)

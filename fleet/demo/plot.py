@@ -15,8 +15,8 @@ from matplotlib.axes import Axes
 from matplotlib.collections import PolyCollection
 
 from fleet.demo.geo import Footprint
-from fleet.demo.metrics import TrackPoint
 from fleet.demo.scenario import Scenario
+from fleet.runner.track import TrackPoint
 
 
 def _footprint_layer(ax: Axes, footprints: Sequence[Footprint]) -> None:

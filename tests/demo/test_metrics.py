@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 from shapely.geometry import box
 
 from fleet.demo.geo import Footprint, LocalFrame
-from fleet.demo.metrics import TrackPoint, min_building_clearance, min_separation
+from fleet.demo.metrics import min_building_clearance, min_separation
+from fleet.runner.track import TrackPoint
 
 FRAME = LocalFrame(139.70, 35.69)
 
