@@ -1,0 +1,194 @@
+"""One altitude layer: merged buffered obstacles and their visibility graph, built once.
+
+At cruise altitude ``alt_amsl_m`` a building is an obstacle when its roof + vertical clearance is
+above that altitude. Its footprint is grown by the horizontal clearance (mitre joins, which
+contain the round buffer: conservative), all are merged, then simplified *outward* (grow by
+``simplify_m`` then Douglas-Peucker with the same tolerance: the result still contains the
+exact buffer) to keep the vertex count low. Holes are filled (a courtyard is not a corridor).
+
+Shortest paths among polygonal obstacles bend only at convex obstacle vertices and follow
+bitangent segments, so the graph keeps only those: pairs of convex vertices whose connecting
+segment is tangent at both ends and does not cross an obstacle (tested against obstacles shrunk
+by ``_EPS_M`` so that grazing a boundary is allowed). For very large layers the candidate pairs
+are limited to ``max_edge_m`` (an approximation, reported by :attr:`Layer.exact`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from scipy.sparse import csr_matrix  # type: ignore[import-untyped]
+from scipy.spatial import cKDTree  # type: ignore[import-untyped]
+from shapely.geometry import Polygon
+from shapely.geometry.base import BaseGeometry
+
+from airspace.frames import FloatArray
+
+__all__ = ["Layer", "build_layer", "tangent_mask"]
+
+_EPS_M = 0.05  # obstacles are shrunk by this for segment tests (touching allowed)
+_MARGIN_M = 0.2  # extra buffer covering _EPS_M and float noise
+_EXACT_MAX_VERTICES = 6000  # above this, candidate edges are limited to max_edge_m
+
+
+@dataclass(frozen=True, eq=False)
+class Layer:
+    """Obstacles and visibility graph of one cruise altitude (local frame, metres)."""
+
+    alt_amsl_m: float
+    obstacles: BaseGeometry  # merged buffered obstacles (what must not be entered)
+    blocker: BaseGeometry  # obstacles shrunk by _EPS_M, prepared, for segment tests
+    vertices: FloatArray  # (n, 2) convex obstacle vertices
+    prev: FloatArray  # (n, 2) previous vertex on the ring
+    next: FloatArray  # (n, 2) next vertex on the ring
+    graph: csr_matrix  # (n + 2, n + 2) symmetric, edge lengths in metres
+    exact: bool  # False when edges were limited to a maximum length
+
+    @property
+    def n_vertices(self) -> int:
+        """Number of graph vertices (convex obstacle corners)."""
+        return int(self.vertices.shape[0])
+
+    @property
+    def n_edges(self) -> int:
+        """Number of undirected visibility edges."""
+        return int(self.graph.nnz // 2)
+
+    def blocked(self, a: FloatArray, b: FloatArray) -> np.ndarray:
+        """For segments ``a[i] -> b[i]`` (arrays (k, 2)): True where one enters an obstacle."""
+        if len(a) == 0:
+            return np.zeros(0, dtype=bool)
+        lines = shapely.linestrings(np.stack([a, b], axis=1))
+        return np.asarray(shapely.intersects(self.blocker, lines), dtype=bool)
+
+    def contains(self, x_m: float, y_m: float) -> bool:
+        """True when the point is inside an obstacle of this layer."""
+        return bool(shapely.intersects(self.blocker, shapely.Point(x_m, y_m)))
+
+
+def tangent_mask(
+    origin: FloatArray, pts: FloatArray, prev: FloatArray, nxt: FloatArray
+) -> np.ndarray:
+    """True where the line ``origin -> pts[i]`` is tangent to the obstacle at ``pts[i]``.
+
+    Tangent means both ring neighbours of ``pts[i]`` lie on the same side of the line (or on
+    it): only then can a shortest path through ``pts[i]`` arrive along that line.
+    """
+    d = pts - origin
+    s1 = d[:, 0] * (prev[:, 1] - pts[:, 1]) - d[:, 1] * (prev[:, 0] - pts[:, 0])
+    s2 = d[:, 0] * (nxt[:, 1] - pts[:, 1]) - d[:, 1] * (nxt[:, 0] - pts[:, 0])
+    return np.asarray(s1 * s2 >= -1e-9)
+
+
+def _obstacles(
+    footprints: np.ndarray, horizontal_m: float, simplify_m: float, window: BaseGeometry | None
+) -> BaseGeometry:
+    if len(footprints) == 0:
+        return Polygon()
+    grown = shapely.buffer(
+        footprints, horizontal_m + _MARGIN_M, join_style="mitre", mitre_limit=2.0
+    )
+    merged = shapely.union_all(grown)
+    if simplify_m > 0:
+        merged = shapely.simplify(
+            shapely.buffer(merged, simplify_m, join_style="mitre", mitre_limit=2.0), simplify_m
+        )
+    parts = [Polygon(p.exterior) for p in shapely.get_parts(merged) if isinstance(p, Polygon)]
+    merged = shapely.union_all(parts)
+    return merged if window is None else shapely.intersection(merged, window)
+
+
+def _convex_vertices(obstacles: BaseGeometry) -> tuple[FloatArray, FloatArray, FloatArray]:
+    pts_l, prev_l, next_l = [], [], []
+    for poly in shapely.get_parts(shapely.orient_polygons(obstacles)):
+        if not isinstance(poly, Polygon) or poly.is_empty:
+            continue
+        ring = np.asarray(poly.exterior.coords)[:-1, :2]
+        prv, nxt = np.roll(ring, 1, axis=0), np.roll(ring, -1, axis=0)
+        cross = (ring[:, 0] - prv[:, 0]) * (nxt[:, 1] - ring[:, 1]) - (ring[:, 1] - prv[:, 1]) * (
+            nxt[:, 0] - ring[:, 0]
+        )
+        keep = cross > 1e-9  # exterior rings are counter-clockwise: left turns are convex
+        pts_l.append(ring[keep])
+        prev_l.append(prv[keep])
+        next_l.append(nxt[keep])
+    if not pts_l:
+        empty = np.zeros((0, 2))
+        return empty, empty, empty
+    return np.concatenate(pts_l), np.concatenate(prev_l), np.concatenate(next_l)
+
+
+def _candidate_pairs(vertices: FloatArray, max_edge_m: float) -> np.ndarray:
+    n = len(vertices)
+    if n < 2:
+        return np.zeros((0, 2), dtype=np.int64)
+    if n <= _EXACT_MAX_VERTICES:
+        i, j = np.triu_indices(n, k=1)
+        return np.column_stack([i, j])
+    return np.asarray(cKDTree(vertices).query_pairs(max_edge_m, output_type="ndarray"))
+
+
+def _edges(
+    layer_pts: FloatArray,
+    prev: FloatArray,
+    nxt: FloatArray,
+    blocker: BaseGeometry,
+    max_edge_m: float,
+) -> tuple[np.ndarray, FloatArray]:
+    pairs = _candidate_pairs(layer_pts, max_edge_m)
+    keep_chunks = []
+    for start in range(0, len(pairs), 2_000_000):
+        chunk = pairs[start : start + 2_000_000]
+        i, j = chunk[:, 0], chunk[:, 1]
+        ok = tangent_mask(layer_pts[i], layer_pts[j], prev[j], nxt[j])
+        ok &= tangent_mask(layer_pts[j], layer_pts[i], prev[i], nxt[i])
+        chunk = chunk[ok]
+        lines = shapely.linestrings(np.stack([layer_pts[chunk[:, 0]], layer_pts[chunk[:, 1]]], 1))
+        free = ~np.asarray(shapely.intersects(blocker, lines), dtype=bool)
+        keep_chunks.append(chunk[free])
+    kept = np.concatenate(keep_chunks) if keep_chunks else np.zeros((0, 2), dtype=np.int64)
+    lengths = np.hypot(*(layer_pts[kept[:, 0]] - layer_pts[kept[:, 1]]).T)
+    return kept, lengths
+
+
+def build_layer(
+    footprints: np.ndarray,
+    alt_amsl_m: float,
+    horizontal_m: float,
+    *,
+    simplify_m: float = 1.0,
+    max_edge_m: float = 400.0,
+    extra: BaseGeometry | None = None,
+    window: BaseGeometry | None = None,
+) -> Layer:
+    """Build the layer whose obstacles are ``footprints`` (local, already height-filtered).
+
+    Args:
+        footprints: array of local footprint geometries that are obstacles at this altitude.
+        alt_amsl_m: the layer's cruise altitude.
+        horizontal_m: horizontal clearance (buffer distance).
+        simplify_m: outward simplification tolerance (0 keeps the exact buffer).
+        max_edge_m: longest candidate edge when the layer has too many vertices for all pairs.
+        extra: additional obstacle areas (zones), not buffered.
+        window: when given, the search is confined to this convex area.
+    """
+    obstacles = _obstacles(footprints, horizontal_m, simplify_m, None)
+    if extra is not None and not extra.is_empty:
+        obstacles = shapely.union_all([obstacles, extra])
+    if window is not None:
+        obstacles = shapely.intersection(obstacles, window)
+    blocker = shapely.buffer(obstacles, -_EPS_M, join_style="mitre")
+    shapely.prepare(blocker)
+    pts, prev, nxt = _convex_vertices(obstacles)
+    if window is not None and len(pts):
+        inside = shapely.contains_xy(window.buffer(-_EPS_M), pts[:, 0], pts[:, 1])
+        pts, prev, nxt = pts[inside], prev[inside], nxt[inside]
+    kept, lengths = _edges(pts, prev, nxt, blocker, max_edge_m)
+    n = len(pts) + 2
+    rows = np.concatenate([kept[:, 0], kept[:, 1]])
+    cols = np.concatenate([kept[:, 1], kept[:, 0]])
+    graph = csr_matrix((np.concatenate([lengths, lengths]), (rows, cols)), shape=(n, n))
+    exact = len(pts) <= _EXACT_MAX_VERTICES
+    return Layer(alt_amsl_m, obstacles, blocker, pts, prev, nxt, graph, exact)

@@ -1,0 +1,369 @@
+"""The prepared 3D route planner: layers of visibility graphs, searched best-first by time.
+
+A route is a take-off column at the start, a horizontal path at one cruise altitude, and a
+landing column at the goal. Cruise altitudes are a grid of ``layer_step_m`` from the minimum
+cruise height to the ceiling (AGL is measured from the highest ground of the city for the floor
+and from the lowest for the ceiling, so both hold everywhere). Each layer's obstacles and
+visibility graph are built once and cached (:meth:`Planner.prepare` builds them all).
+
+A query computes, for each layer in increasing order of its lower bound (climb + straight line +
+descent), the exact shortest path of that layer's graph, and stops as soon as the best cost
+found is below the next lower bound. The chosen path is then flown as low as the raw buildings
+along it allow (never below the minimum cruise height), which can only make it cheaper.
+
+Zones: those that apply (kind, permits, time window overlapping the estimated flight span
+``[departure, departure + estimate]``, re-checked against the actual span) and whose altitude
+band contains the layer become extra obstacles; such a layer is rebuilt for the query inside a
+window around start and goal (``zone_window_m`` margin) instead of using the cache.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+import numpy as np
+import shapely
+from shapely.geometry import LineString, Point
+from shapely.geometry.base import BaseGeometry
+
+from airspace.city.model import City
+from airspace.errors import PlanningError
+from airspace.frames import FloatArray, geoid_height_m
+from airspace.planner.layer import Layer, build_layer
+from airspace.planner.profile import Clearances, VehicleProfile
+from airspace.planner.routing import RouteBuilder
+from airspace.planner.search import shortest_path
+from airspace.route import AltitudeReference, Route
+from airspace.zones import Zone, ZoneKind
+
+__all__ = ["Planner", "plan_route"]
+
+Point3 = tuple[float, float, float]
+DEFAULT_CLEARANCES = Clearances()
+DEFAULT_PROFILE = VehicleProfile()
+
+
+class Planner:
+    """A planner prepared for one city and one set of clearances.
+
+    Args:
+        city: the buildings.
+        clearances: horizontal and vertical clearance from buildings.
+        layer_step_m: spacing of the cruise altitude grid.
+        min_cruise_agl_m: lowest layer built by :meth:`prepare`.
+        ceiling_agl_m: highest layer built by :meth:`prepare`.
+        simplify_m: outward simplification of obstacle outlines.
+        zone_window_m: margin of the search window used when zones add obstacles.
+    """
+
+    def __init__(
+        self,
+        city: City,
+        clearances: Clearances = DEFAULT_CLEARANCES,
+        *,
+        layer_step_m: float = 5.0,
+        min_cruise_agl_m: float = 30.0,
+        ceiling_agl_m: float = 150.0,
+        simplify_m: float = 1.0,
+        zone_window_m: float = 800.0,
+    ) -> None:
+        self.city = city
+        self.clearances = clearances
+        self.layer_step_m = layer_step_m
+        self.min_cruise_agl_m = min_cruise_agl_m
+        self.ceiling_agl_m = ceiling_agl_m
+        self.simplify_m = simplify_m
+        self.zone_window_m = zone_window_m
+        grounds = city.grounds_amsl_m if city.buildings else np.array([city.default_ground_amsl_m])
+        self.ground_high_amsl_m = float(grounds.max())
+        self.ground_low_amsl_m = float(grounds.min())
+        self._layers: dict[float, Layer] = {}
+        self._by_mask: dict[bytes, Layer] = {}
+
+    # -- preprocessing -----------------------------------------------------------------------
+
+    def levels_amsl_m(self, min_cruise_agl_m: float, ceiling_agl_m: float) -> list[float]:
+        """Cruise altitudes (AMSL) of the grid between the given floor and ceiling."""
+        low = self.ground_high_amsl_m + min_cruise_agl_m
+        high = self.ground_low_amsl_m + ceiling_agl_m
+        if high < low:
+            return []
+        count = math.floor((high - low) / self.layer_step_m + 1e-9) + 1
+        return [round(low + k * self.layer_step_m, 3) for k in range(count)]
+
+    def prepare(self) -> Planner:
+        """Build every layer of the default band now (otherwise they are built on first use)."""
+        for alt in self.levels_amsl_m(self.min_cruise_agl_m, self.ceiling_agl_m):
+            self.layer(alt)
+        return self
+
+    def _obstacle_mask(self, alt_amsl_m: float) -> np.ndarray:
+        return np.asarray(self.city.tops_amsl_m + self.clearances.vertical_m > alt_amsl_m)
+
+    def layer(self, alt_amsl_m: float) -> Layer:
+        """The cached layer at this cruise altitude (layers with the same obstacles are shared)."""
+        if alt_amsl_m not in self._layers:
+            mask = self._obstacle_mask(alt_amsl_m)
+            key = np.packbits(mask).tobytes()
+            if key not in self._by_mask:
+                self._by_mask[key] = build_layer(
+                    self.city.footprints_local[mask],
+                    alt_amsl_m,
+                    self.clearances.horizontal_m,
+                    simplify_m=self.simplify_m,
+                )
+            self._layers[alt_amsl_m] = self._by_mask[key]
+        return self._layers[alt_amsl_m]
+
+    @property
+    def layers(self) -> dict[float, Layer]:
+        """The layers built so far, by cruise altitude AMSL."""
+        return dict(self._layers)
+
+    # -- queries -----------------------------------------------------------------------------
+
+    def plan(
+        self,
+        start: Point3,
+        goal: Point3,
+        profile: VehicleProfile = DEFAULT_PROFILE,
+        *,
+        departure: datetime,
+        zones: Iterable[Zone] = (),
+        permits: frozenset[str] = frozenset(),
+        clearances: Clearances | None = None,
+        ceiling_agl_m: float = 150.0,
+        min_cruise_agl_m: float = 30.0,
+        cruise_agl_m: float | None = None,
+    ) -> Route:
+        """Plan the fastest route from ``start`` to ``goal``.
+
+        Args:
+            start: (lon, lat, height above ground in metres) of the take-off point.
+            goal: (lon, lat, height above ground) of the landing point.
+            profile: vehicle performance (speed, climb and descent rates, max altitude).
+            departure: take-off time (timezone-aware UTC).
+            zones: zones to respect.
+            permits: ids of permit-required zones the operator may enter.
+            clearances: must equal the planner's (a planner is prepared for one set).
+            ceiling_agl_m: highest cruise height above ground (capped by the profile).
+            min_cruise_agl_m: lowest cruise height above ground.
+            cruise_agl_m: force this cruise height (a single layer, built on demand).
+
+        Returns:
+            The route (waypoint altitudes AMSL with the ground under each).
+
+        Raises:
+            PlanningError: no route; the message says why.
+            ValueError: bad arguments (naive departure, other clearances).
+        """
+        if departure.tzinfo is None:
+            raise ValueError("departure must be timezone-aware UTC")
+        if clearances is not None and clearances != self.clearances:
+            raise ValueError("this planner was prepared for other clearances")
+        query = _Query(self, start, goal, profile, departure, list(zones), permits)
+        query.check_endpoints()
+        ceiling = min(ceiling_agl_m, profile.max_alt_agl_m)
+        if cruise_agl_m is not None:
+            if not min_cruise_agl_m <= cruise_agl_m <= ceiling:
+                raise PlanningError(
+                    f"cruise height {cruise_agl_m} m is outside "
+                    f"[{min_cruise_agl_m}, {ceiling}] m AGL"
+                )
+            levels = [round(self.ground_high_amsl_m + cruise_agl_m, 3)]
+        else:
+            levels = self.levels_amsl_m(min_cruise_agl_m, ceiling)
+        if not levels:
+            raise PlanningError(
+                f"no cruise altitude between {min_cruise_agl_m} and {ceiling} m AGL"
+            )
+        return query.best(levels, min_cruise_agl_m)
+
+
+class _Query:
+    """One planning request: endpoints in the local frame, zones, search over layers."""
+
+    def __init__(
+        self,
+        planner: Planner,
+        start: Point3,
+        goal: Point3,
+        profile: VehicleProfile,
+        departure: datetime,
+        zones: list[Zone],
+        permits: frozenset[str],
+    ) -> None:
+        self.p = planner
+        self.city = planner.city
+        self.start, self.goal = start, goal
+        self.profile = profile
+        self.departure = departure
+        self.zones = zones
+        self.permits = permits
+        self.s = np.array(self.city.frame.to_local(start[0], start[1]), dtype=np.float64)
+        self.g = np.array(self.city.frame.to_local(goal[0], goal[1]), dtype=np.float64)
+        self.s_amsl = self.city.ground_amsl_m(start[0], start[1]) + start[2]
+        self.g_amsl = self.city.ground_amsl_m(goal[0], goal[1]) + goal[2]
+        direct_m = float(np.hypot(*(self.g - self.s)))
+        estimate_s = 2.0 * direct_m / profile.cruise_speed_mps + 2.0 * 150.0 / min(
+            profile.climb_rate_mps, profile.descent_rate_mps
+        )
+        self.span = (departure, departure + timedelta(seconds=estimate_s))
+        self.blocked_reasons: list[str] = []
+
+    # -- endpoints ---------------------------------------------------------------------------
+
+    def check_endpoints(self) -> None:
+        for name, pt, amsl in (("start", self.s, self.s_amsl), ("goal", self.g, self.g_amsl)):
+            for b in self.city.buildings_at(float(pt[0]), float(pt[1])):
+                if amsl < b.top_amsl_m - 1e-6:
+                    raise PlanningError(f"{name} is inside building {b.id}")
+            for zone in self.zones:
+                if zone.kind is ZoneKind.TEMPORARY_RESTRICTION:
+                    continue  # may be avoided by its altitude band or its time window
+                if zone.applies_to(self.permits, *self.span) and zone.area_local(
+                    self.city.frame
+                ).contains(Point(pt)):
+                    raise PlanningError(
+                        f"{name} is in {zone.kind} zone {zone.id} {zone.name}".rstrip()
+                    )
+
+    # -- zones -------------------------------------------------------------------------------
+
+    def _band_amsl(self, zone: Zone) -> tuple[float, float]:
+        if zone.altitude_reference is AltitudeReference.AMSL:
+            return zone.floor_m, zone.ceiling_m
+        if zone.altitude_reference is AltitudeReference.AGL:
+            return (
+                zone.floor_m + self.p.ground_low_amsl_m,
+                zone.ceiling_m + self.p.ground_high_amsl_m,
+            )
+        lon, lat = self.start[0], self.start[1]
+        n_m = geoid_height_m(lon, lat)
+        return zone.floor_m - n_m - 1.0, zone.ceiling_m - n_m + 1.0
+
+    def zone_obstacles(self, alt_amsl_m: float, low_amsl_m: float) -> BaseGeometry | None:
+        """Union of the zone areas blocking a cruise at ``alt_amsl_m`` (columns from below)."""
+        areas = []
+        for zone in self.zones:
+            if not zone.applies_to(self.permits, *self.span):
+                continue
+            floor, ceiling = self._band_amsl(zone)
+            if floor < alt_amsl_m + 1e-6 and ceiling > low_amsl_m - 1e-6:
+                areas.append(zone.area_local(self.city.frame).buffer(0.5, join_style="mitre"))
+        return shapely.union_all(areas) if areas else None
+
+    def layer_for(self, alt_amsl_m: float) -> Layer | None:
+        base = self.p.layer(alt_amsl_m)
+        low = min(self.s_amsl, self.g_amsl, alt_amsl_m)
+        extra = self.zone_obstacles(alt_amsl_m, low)
+        if extra is None:
+            return base
+        window = shapely.box(*LineString([self.s, self.g]).bounds).buffer(
+            self.p.zone_window_m, join_style="mitre"
+        )
+        if not window.intersects(extra):
+            return base
+        for name, pt in (("start", self.s), ("goal", self.g)):
+            if extra.contains(Point(pt)):
+                self.blocked_reasons.append(f"{name} is under a zone at {alt_amsl_m:.0f} m AMSL")
+                return None
+        mask = self.p._obstacle_mask(alt_amsl_m)
+        return build_layer(
+            self.city.footprints_local[mask],
+            alt_amsl_m,
+            self.p.clearances.horizontal_m,
+            simplify_m=self.p.simplify_m,
+            extra=extra,
+            window=window,
+        )
+
+    # -- search ------------------------------------------------------------------------------
+
+    def lower_bound_s(self, alt_amsl_m: float, direct_m: float) -> float:
+        pr = self.profile
+        return (
+            pr.vertical_s(alt_amsl_m - self.s_amsl)
+            + direct_m / pr.cruise_speed_mps
+            + pr.vertical_s(self.g_amsl - alt_amsl_m)
+        )
+
+    def path_at(self, alt_amsl_m: float) -> FloatArray | None:
+        layer = self.layer_for(alt_amsl_m)
+        if layer is None:
+            return None
+        for name, pt in (("start", self.s), ("goal", self.g)):
+            if layer.contains(float(pt[0]), float(pt[1])):
+                self.blocked_reasons.append(
+                    f"{name} is within clearance of a building at {alt_amsl_m:.0f} m AMSL"
+                )
+                return None
+        return shortest_path(layer, self.s, self.g)
+
+    def best(self, levels: list[float], min_cruise_agl_m: float) -> Route:
+        direct_m = float(np.hypot(*(self.g - self.s)))
+        order = sorted(levels, key=lambda a: self.lower_bound_s(a, direct_m))
+        best: tuple[float, float, FloatArray] | None = None
+        for alt in order:
+            if best is not None and self.lower_bound_s(alt, direct_m) >= best[0]:
+                break
+            path = self.path_at(alt)
+            if path is None:
+                continue
+            length = float(np.sum(np.hypot(*np.diff(path, axis=0).T)))
+            cost = self.lower_bound_s(alt, 0.0) + length / self.profile.cruise_speed_mps
+            if best is None or cost < best[0]:
+                best = (cost, alt, path)
+        if best is None:
+            raise PlanningError(self._explain(levels))
+        builder = RouteBuilder(self.city, self.profile, self.departure)
+        floor_amsl = self.p.ground_high_amsl_m + min_cruise_agl_m
+        alt = self._lowest_safe(best[2], best[1], floor_amsl)
+        return builder.build(best[2], alt, self.s_amsl, self.g_amsl)
+
+    def _lowest_safe(self, path: FloatArray, alt_amsl_m: float, floor_amsl_m: float) -> float:
+        """Lowest altitude in [floor, alt] at which ``path`` keeps clear of the raw buildings."""
+        if self.zones:
+            return alt_amsl_m  # zone bands make lowering non-monotone: keep the layer
+        line = LineString(path)
+        near = self.city.tree.query(
+            line, predicate="dwithin", distance=self.p.clearances.horizontal_m
+        )
+        tops = self.city.tops_amsl_m[near] + self.p.clearances.vertical_m
+        needed = max([floor_amsl_m, *tops.tolist()])
+        return float(min(alt_amsl_m, needed))
+
+    def _explain(self, levels: list[float]) -> str:
+        if self.blocked_reasons and len(self.blocked_reasons) >= len(levels):
+            return "every cruise altitude is blocked: " + "; ".join(
+                sorted(set(self.blocked_reasons))[:3]
+            )
+        return (
+            f"no path between start and goal at any of {len(levels)} cruise altitudes "
+            f"({levels[0]:.0f}-{levels[-1]:.0f} m AMSL): "
+            "every layer is blocked by buildings or zones"
+        )
+
+
+def plan_route(
+    city: City,
+    start: Point3,
+    goal: Point3,
+    profile: VehicleProfile = DEFAULT_PROFILE,
+    *,
+    departure: datetime,
+    clearances: Clearances = DEFAULT_CLEARANCES,
+    **kwargs: object,
+) -> Route:
+    """One-shot planning: build a :class:`Planner` for ``city`` and plan one route.
+
+    Layers are built lazily, so only the altitudes the search visits are prepared. Keyword
+    arguments are those of :meth:`Planner.plan`.
+
+    Raises:
+        PlanningError: no route exists.
+    """
+    planner = Planner(city, clearances)
+    return planner.plan(start, goal, profile, departure=departure, **kwargs)  # type: ignore[arg-type]
