@@ -40,9 +40,9 @@ class Channel:
         """Encode ``msg`` and send it to the vehicle's last known address."""
         self._send(msg, self.peer)
 
-    def dispatch(self, msg: Any) -> None:
-        """Hand ``msg`` to every open :meth:`expect` block waiting for its id."""
-        queues = self._waiters.get(msg.id)
+    def dispatch(self, msg: Any, msg_id: int) -> None:
+        """Hand ``msg`` (of id ``msg_id``) to every open :meth:`expect` block waiting for it."""
+        queues = self._waiters.get(msg_id)
         if queues:
             for queue in queues:
                 queue.put_nowait(msg)

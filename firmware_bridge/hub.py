@@ -103,18 +103,15 @@ class MavlinkHub:
         transport = open_transport(connection) if isinstance(connection, str) else connection
         hub = cls(transport, config, clock)
         await transport.start(hub.receive)
+        # Not a TaskGroup around the ``yield``: the caller's own exceptions must reach it
+        # unwrapped. The two loops are owned here, cancelled and awaited on every exit.
+        runners = [asyncio.create_task(hub._send_heartbeats()), asyncio.create_task(hub._watch())]
         try:
-            async with asyncio.TaskGroup() as tasks:
-                runners = [
-                    tasks.create_task(hub._send_heartbeats()),
-                    tasks.create_task(hub._watch()),
-                ]
-                try:
-                    yield hub
-                finally:
-                    for runner in runners:
-                        runner.cancel()
+            yield hub
         finally:
+            for runner in runners:
+                runner.cancel()
+            await asyncio.gather(*runners, return_exceptions=True)
             await transport.aclose()
             hub._close_streams()
 
@@ -124,17 +121,18 @@ class MavlinkHub:
         """Parse bytes from the transport and route each message to its vehicle."""
         vehicles = self._vehicles
         for msg in self._codec.decode(data, datagram=self._datagram):
-            header = msg._header
+            header = msg._header  # msg.id is shadowed by a field in STATUSTEXT, BATTERY_STATUS
+            msg_id = header.msgId
             vehicle = vehicles.get(header.srcSystem)
             if vehicle is None:
-                if msg.id != _HEARTBEAT_ID:
+                if msg_id != _HEARTBEAT_ID:
                     continue
                 vehicle = self._discover(msg)
                 if vehicle is None:
                     continue
-            elif msg.id == _HEARTBEAT_ID and header.srcComponent != vehicle.info.component_id:
+            elif msg_id == _HEARTBEAT_ID and header.srcComponent != vehicle.info.component_id:
                 continue  # a camera's or gimbal's heartbeat says nothing about the autopilot
-            vehicle.handle(msg, peer)
+            vehicle.handle(msg, msg_id, peer)
 
     def _discover(self, msg: Any) -> Vehicle | None:
         if msg.autopilot == mavlink.MAV_AUTOPILOT_INVALID or msg.type in _NOT_A_VEHICLE:

@@ -119,7 +119,7 @@ async def upload(
             channel.send(last)
             while True:
                 msg = await _next(channel, inbox, mission_type, policy, last, what)
-                if msg.id == _ACK_ID:
+                if _id_of(msg) == _ACK_ID:
                     _check_ack(msg, what)
                     return
                 if 0 <= msg.seq < len(items):
@@ -174,10 +174,10 @@ async def _until(
 ) -> Any:
     while True:
         msg = await _next(channel, inbox, mission_type, policy, request, what)
-        if msg.id == _ACK_ID and msg_id != _ACK_ID:
+        if _id_of(msg) == _ACK_ID and msg_id != _ACK_ID:
             _check_ack(msg, what)  # a refusal ends the download
             continue
-        if msg.id == msg_id and (seq is None or msg.seq == seq):
+        if _id_of(msg) == msg_id and (seq is None or msg.seq == seq):
             return msg
 
 
@@ -211,3 +211,7 @@ def _check_ack(msg: Any, what: str) -> None:
         raise MissionTransferError(
             f"{what} transfer refused by the vehicle: {label}", result=msg.type
         )
+
+
+def _id_of(msg: Any) -> int:
+    return int(msg._header.msgId)

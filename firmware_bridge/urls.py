@@ -69,6 +69,7 @@ def _parse_serial(url: str, rest: str) -> ConnectionUrl:
 
 
 def _port(url: str, text: str) -> int:
-    if not text.isdigit() or not 0 < int(text) < 65536:
-        raise ConnectionUrlError(f"connection URL {url!r}: port {text!r} is not in 1..65535")
+    # Port 0 binds any free port (udpin), which tests use.
+    if not text.isdigit() or not 0 <= int(text) < 65536:
+        raise ConnectionUrlError(f"connection URL {url!r}: port {text!r} is not in 0..65535")
     return int(text)

@@ -91,13 +91,13 @@ class Vehicle:
 
     # -- called by the hub ---------------------------------------------------------------
 
-    def handle(self, msg: Any, peer: Hashable) -> None:
-        """Route one message from this vehicle (internal: called by the hub)."""
+    def handle(self, msg: Any, msg_id: int, peer: Hashable) -> None:
+        """Route one message of id ``msg_id`` from this vehicle (internal: called by the hub)."""
         self._channel.peer = peer
-        handler = self._decoder.handlers.get(msg.id)
+        handler = self._decoder.handlers.get(msg_id)
         if handler is not None:
             handler(msg)
-        self._channel.dispatch(msg)
+        self._channel.dispatch(msg, msg_id)
 
     def check_link(self, timeout_s: float) -> None:
         """Mark the link lost if heartbeats stopped (internal: called by the hub)."""
