@@ -33,8 +33,17 @@ DOCK = GeoPoint(139.6917, 35.6895)
 def test_hover_power_matches_zeng_2019_table_values() -> None:
     # Zeng, Xu & Zhang (2019), Table I: W = 20 N, R = 0.4 m, Omega = 300 rad/s, s = 0.05,
     # delta = 0.012, k = 0.1, d0 = 0.6; the paper gives P0 = 79.86 W and Pi = 88.63 W.
-    rotor = Vehicle("z", VehicleKind.MULTICOPTER, 20 / G_MPS2, 0.0, 100.0, 10.0, "d",
-                    rotor_count=1, rotor_radius_m=0.4)  # fmt: skip
+    rotor = Vehicle(
+        "z",
+        VehicleKind.MULTICOPTER,
+        20 / G_MPS2,
+        0.0,
+        100.0,
+        10.0,
+        "d",
+        rotor_count=1,
+        rotor_radius_m=0.4,
+    )
     area = 3.14159265 * 0.4**2
     params = RotorcraftParams(tip_speed_mps=120.0, flat_plate_area_m2=0.6 * 0.05 * area)
     assert rotor_shaft_power_w(rotor, 20 / G_MPS2, 0.0, params) == pytest.approx(168.49, rel=1e-3)
@@ -106,8 +115,9 @@ def test_route_energy_follows_segments_and_hover(drone: Vehicle) -> None:
 def test_leg_uses_the_route_when_there_is_one(drone: Vehicle) -> None:
     end = GeoPoint(139.70, 35.70)
     straight = leg_estimate(drone, Leg(GeoPoint(139.70, 35.69), end))
-    detour = _route((139.70, 35.69, 100.0, 0), (139.71, 35.695, 100.0, 120),
-                    (139.70, 35.70, 100.0, 240))  # fmt: skip
+    detour = _route(
+        (139.70, 35.69, 100.0, 0), (139.71, 35.695, 100.0, 120), (139.70, 35.70, 100.0, 240)
+    )
     around = leg_estimate(drone, Leg(GeoPoint(139.70, 35.69), end, route=detour))
     assert around.distance_m > straight.distance_m
     assert around.energy_wh > straight.energy_wh

@@ -45,8 +45,14 @@ def _wp(lat: float, lon: float, alt: float, jump: int) -> dict[str, Any]:
 
 def _qgc_document() -> dict[str, Any]:
     """A plan laid out as QGroundControl 4.x saves one: takeoff, a survey, a corridor, RTL."""
-    trigger = {"type": "SimpleItem", "command": 206, "frame": 2, "doJumpId": 3,
-               "params": [25, 0, 1, 0, 0, 0, 0], "autoContinue": True}  # fmt: skip
+    trigger = {
+        "type": "SimpleItem",
+        "command": 206,
+        "frame": 2,
+        "doJumpId": 3,
+        "params": [25, 0, 1, 0, 0, 0, 0],
+        "autoContinue": True,
+    }
     survey = {
         "type": "ComplexItem",
         "complexItemType": "survey",
@@ -67,10 +73,22 @@ def _qgc_document() -> dict[str, Any]:
         "CorridorWidth": 30,
         "TransectStyleComplexItem": {"Items": [_wp(35.692, 139.70, 40, 5)]},
     }
-    takeoff = {"type": "SimpleItem", "command": 22, "frame": 3, "doJumpId": 1,
-               "params": [0, 0, 0, None, 35.69, 139.70, 30], "autoContinue": True}  # fmt: skip
-    rtl = {"type": "SimpleItem", "command": 20, "frame": 2, "doJumpId": 6,
-           "params": [0, 0, 0, 0, 0, 0, 0], "autoContinue": True}  # fmt: skip
+    takeoff = {
+        "type": "SimpleItem",
+        "command": 22,
+        "frame": 3,
+        "doJumpId": 1,
+        "params": [0, 0, 0, None, 35.69, 139.70, 30],
+        "autoContinue": True,
+    }
+    rtl = {
+        "type": "SimpleItem",
+        "command": 20,
+        "frame": 2,
+        "doJumpId": 6,
+        "params": [0, 0, 0, 0, 0, 0, 0],
+        "autoContinue": True,
+    }
     return {
         "fileType": "Plan",
         "version": 1,
@@ -224,8 +242,14 @@ def test_export_then_import_round_trips(plan: QgcPlan) -> None:
 
 
 def test_written_file_is_what_qgroundcontrol_expects(tmp_path: Path) -> None:
-    item = MissionItem(MavCmd.NAV_WAYPOINT, MavFrame.GLOBAL_RELATIVE_ALT, param4=math.nan,
-                       x=35.69, y=139.70, z=50.0)  # fmt: skip
+    item = MissionItem(
+        MavCmd.NAV_WAYPOINT,
+        MavFrame.GLOBAL_RELATIVE_ALT,
+        param4=math.nan,
+        x=35.69,
+        y=139.70,
+        z=50.0,
+    )
     plan = QgcPlan((item,), HomePosition(139.70, 35.69, 40.0), ground_station="skyfleet")
     path = tmp_path / "out.plan"
     write_plan(plan, path)

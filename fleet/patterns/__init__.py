@@ -1,0 +1,52 @@
+"""Inspection flight patterns: area survey, corridor scan and structure scan.
+
+Each pattern turns an :class:`fleet.model.Inspection` into MAVLink mission items (TAKEOFF,
+DO_CHANGE_SPEED, gimbal / ROI commands, DO_SET_CAM_TRIGG_DIST start and stop around each pass,
+waypoints, RTL) plus the expected photos, flight time and energy (:class:`PatternPlan`).
+:func:`plan_inspection` picks the pattern from the target.
+"""
+
+from __future__ import annotations
+
+from fleet.errors import InfeasibleMission
+from fleet.model import AreaTarget, CorridorTarget, GeoPoint, Inspection, Vehicle
+from fleet.patterns.corridor import corridor_scan
+from fleet.patterns.frame import LocalFrame
+from fleet.patterns.plan import PatternPlan, ScanGeometry
+from fleet.patterns.structure import structure_scan
+from fleet.patterns.survey import area_survey
+
+__all__ = [
+    "LocalFrame",
+    "PatternPlan",
+    "ScanGeometry",
+    "area_survey",
+    "corridor_scan",
+    "plan_inspection",
+    "structure_scan",
+]
+
+
+def plan_inspection(inspection: Inspection, vehicle: Vehicle, home: GeoPoint) -> PatternPlan:
+    """The flight pattern for ``inspection`` flown by ``vehicle`` from ``home``.
+
+    Args:
+        inspection: what to photograph, how finely, with which overlaps.
+        vehicle: the aircraft; it must be a multicopter carrying a camera.
+        home: take-off and return point (its dock).
+
+    Returns:
+        The mission items and the expected photos, flight time and energy.
+
+    Raises:
+        InfeasibleMission: the vehicle cannot inspect (no camera, or not an aircraft).
+    """
+    if not vehicle.flies:
+        raise InfeasibleMission(f"vehicle {vehicle.id!r} is a {vehicle.kind}: it cannot inspect")
+    if not vehicle.capabilities.can_inspect:
+        raise InfeasibleMission(f"vehicle {vehicle.id!r} carries no camera")
+    if isinstance(inspection.target, AreaTarget):
+        return area_survey(inspection, vehicle, home)
+    if isinstance(inspection.target, CorridorTarget):
+        return corridor_scan(inspection, vehicle, home)
+    return structure_scan(inspection, vehicle, home)
