@@ -3,7 +3,8 @@
 ::
 
     SimulatorError
-    └── PortInUse     a SITL-style UDP port is already bound
+    ├── PortInUse            a SITL-style UDP port is already bound
+    └── InvalidSimArgument   a launcher argument (count, home, speedup, ...) is out of range
 """
 
 
@@ -13,3 +14,7 @@ class SimulatorError(Exception):
 
 class PortInUse(SimulatorError):
     """A UDP port the simulated vehicle needs is already bound."""
+
+
+class InvalidSimArgument(SimulatorError):
+    """A swarm launcher argument is out of range (names the argument and the value)."""

@@ -1,0 +1,301 @@
+"""The simulated PX4 brain: modes, arming checks, takeoff/land/RTL, mission and failsafes.
+
+Mutable by design (it is the vehicle's running state); the physics underneath stays the pure
+:func:`simulators.physics.step`. Status texts, reached items and capture events queue up in
+lists that the MAVLink layer drains.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+from simulators.config import AutopilotConfig, FailsafeAction
+from simulators.geo import LocalFrame
+from simulators.mission_exec import CaptureEvent, MissionRunner
+from simulators.physics import Setpoint, VehicleKind, VehicleState, step
+from simulators.plan import Geofence, PlanItem
+from simulators.px4_modes import FlightMode
+
+MAX_SUBSTEP_S = 0.25
+# MAV_LANDED_STATE
+ON_GROUND, IN_AIR, TAKEOFF, LANDING = 1, 2, 3, 4
+
+
+class Autopilot:
+    """Flies one vehicle: call :meth:`advance` with sim and wall time."""
+
+    def __init__(
+        self, state: VehicleState, frame: LocalFrame, home_amsl_m: float, config: AutopilotConfig
+    ) -> None:
+        self.state = state
+        self.frame = frame
+        self.home_amsl_m = home_amsl_m
+        self.config = config
+        self.kind: VehicleKind = state.airframe.kind
+        self.armed = False
+        self.mode = FlightMode.HOLD
+        self.speed_mps = state.airframe.cruise_speed_mps
+        self.mission = MissionRunner()
+        self.geofence = Geofence()
+        self.rally: tuple[PlanItem, ...] = ()
+        self.gps_ok = True
+        self.texts: list[tuple[int, str]] = []
+        self.reached: list[int] = []
+        self.captures: list[CaptureEvent] = []
+        self._target = (0.0, 0.0, 0.0)
+        self._rtl_phase = "climb"
+        self._landed_at_s: float | None = None
+        self._armed_wall_s = 0.0
+        self._failsafes: set[str] = set()
+        self._fence_breached = False
+
+    # ---- queries -------------------------------------------------------------------------
+
+    @property
+    def in_air(self) -> bool:
+        """True when airborne (never for a rover)."""
+        return self.kind is VehicleKind.QUAD and not self.state.on_ground
+
+    @property
+    def landed_state(self) -> int:
+        """MAV_LANDED_STATE as EXTENDED_SYS_STATE reports it."""
+        if not self.in_air:
+            return ON_GROUND
+        if self.state.vu_mps > 0.3 and self.mode is FlightMode.TAKEOFF:
+            return TAKEOFF
+        if self.state.vu_mps < -0.3 and self.mode in (FlightMode.LAND, FlightMode.RTL):
+            return LANDING
+        return IN_AIR
+
+    def acceptance(self, item: PlanItem) -> float:
+        """Horizontal acceptance radius of a waypoint (its param2, else NAV_ACC_RAD)."""
+        if item.command == 16 and item.param2 > 0:
+            return item.param2
+        return self.config.acceptance_radius_m
+
+    def say(self, severity: int, text: str) -> None:
+        """Queue a STATUSTEXT (MAV_SEVERITY)."""
+        self.texts.append((severity, text[:50]))
+
+    def capture(self, seq: int, command: int) -> None:
+        """Record a camera capture at the present position."""
+        lon, lat = self.frame.to_lon_lat(self.state.north_m, self.state.east_m)
+        self.captures.append(CaptureEvent(self.state.t_s, seq, lon, lat, self.state.up_m, command))
+
+    # ---- commands ------------------------------------------------------------------------
+
+    def arming_refusal(self) -> str | None:
+        """The preflight check that forbids arming now, or None."""
+        battery = self.state.battery
+        if battery.fault:
+            return "Preflight Fail: Battery unhealthy"
+        if battery.remaining <= self.config.low_battery:
+            return "Preflight Fail: Battery low, charge the battery"
+        if not self.gps_ok:
+            return "Preflight Fail: No valid global position estimate"
+        if self.geofence.breached(self.state.north_m, self.state.east_m):
+            return "Preflight Fail: Vehicle outside geofence"
+        return None
+
+    def arm(self, now_wall_s: float) -> str | None:
+        """Arm unless a preflight check fails; returns the refusal reason."""
+        if self.armed:
+            return None
+        refusal = self.arming_refusal()
+        if refusal is not None:
+            self.say(3, refusal)
+            return refusal
+        self.armed = True
+        self._armed_wall_s = now_wall_s
+        self._landed_at_s = None
+        self._failsafes.clear()
+        self.say(6, "Armed by external command")
+        if self.mode is FlightMode.HOLD:
+            self.hold_here()
+        return None
+
+    def disarm(self, reason: str = "Disarmed by external command") -> None:
+        """Disarm (the caller has checked it is safe)."""
+        if self.armed:
+            self.armed = False
+            self.say(6, reason)
+
+    def set_mode(self, mode: FlightMode) -> None:
+        """Enter ``mode`` (the caller has checked it is allowed)."""
+        if mode is FlightMode.HOLD or mode is FlightMode.POSCTL or mode is FlightMode.MANUAL:
+            self.hold_here()
+        elif mode is FlightMode.RTL:
+            self._rtl_phase = "climb"
+        elif mode is FlightMode.TAKEOFF:
+            self.takeoff_to(self.config.takeoff_alt_m)
+        elif mode is FlightMode.LAND:
+            self._target = (self.state.north_m, self.state.east_m, -1.0)
+        self.mode = mode
+
+    def hold_here(self) -> None:
+        """Hold the present position."""
+        self._target = (self.state.north_m, self.state.east_m, self.state.up_m)
+        self.mode = FlightMode.HOLD
+
+    def hold_at(self, north_m: float, east_m: float, up_m: float) -> None:
+        """Go to a point and hold there (DO_REPOSITION)."""
+        self._target = (north_m, east_m, up_m if self.kind is VehicleKind.QUAD else 0.0)
+        self.mode = FlightMode.HOLD
+
+    def takeoff_to(self, up_m: float) -> None:
+        """Climb vertically to ``up_m`` above home, then hold."""
+        self._target = (self.state.north_m, self.state.east_m, max(up_m, 1.0))
+        self.mode = FlightMode.TAKEOFF
+
+    def start_rtl(self) -> None:
+        """Return to the nearest of home and the rally points, then land."""
+        self.set_mode(FlightMode.RTL)
+
+    def hold_setpoint(self) -> Setpoint:
+        """Setpoint that keeps the present target."""
+        n, e, u = self._target
+        return Setpoint(n, e, u, self.speed_mps, self.armed)
+
+    # ---- the loop ------------------------------------------------------------------------
+
+    def advance(self, dt_s: float, now_wall_s: float) -> None:
+        """Fly ``dt_s`` seconds of sim time (substeps of at most 0.25 s)."""
+        substeps = max(1, math.ceil(dt_s / MAX_SUBSTEP_S))
+        for _ in range(substeps):
+            setpoint = self._setpoint()
+            if not self.armed:
+                setpoint = replace(setpoint, motors_on=False)
+            self.state = step(replace(self.state, setpoint=setpoint), dt_s / substeps)
+            self._after_step(now_wall_s)
+
+    def _setpoint(self) -> Setpoint:
+        if self.mode is FlightMode.MISSION and self.armed:
+            return self.mission.setpoint(self)
+        if self.mode is FlightMode.RTL:
+            return self._rtl_setpoint()
+        if self.mode is FlightMode.LAND:
+            n, e, _ = self._target
+            return Setpoint(n, e, -1.0, self.config.land_speed_mps, self.armed)
+        return self.hold_setpoint()
+
+    def _rtl_setpoint(self) -> Setpoint:
+        state = self.state
+        home_n, home_e = self._rtl_destination()
+        rtl_up = max(self.config.rtl_alt_m, state.up_m) if self.kind is VehicleKind.QUAD else 0.0
+        far = math.hypot(home_n - state.north_m, home_e - state.east_m) > 1.0
+        if self._rtl_phase == "climb":
+            if not far or state.up_m >= rtl_up - self.config.alt_acceptance_m:
+                self._rtl_phase = "return"
+            return Setpoint(state.north_m, state.east_m, rtl_up, self.speed_mps, self.armed)
+        if self._rtl_phase == "return" and far:
+            return Setpoint(home_n, home_e, state.up_m, self.speed_mps, self.armed)
+        self._rtl_phase = "land"
+        return Setpoint(home_n, home_e, -1.0, self.config.land_speed_mps, self.armed)
+
+    def _rtl_destination(self) -> tuple[float, float]:
+        best = (0.0, 0.0)
+        best_d = math.hypot(self.state.north_m, self.state.east_m)
+        for point in self.rally:
+            n, e = self.frame.to_north_east(point.lon_deg, point.lat_deg)
+            d = math.hypot(n - self.state.north_m, e - self.state.east_m)
+            if d < best_d:
+                best, best_d = (n, e), d
+        return best
+
+    def _after_step(self, now_wall_s: float) -> None:
+        target_up = self._target[2]
+        if (
+            self.mode is FlightMode.TAKEOFF
+            and self.armed
+            and self.state.up_m >= target_up - self.config.alt_acceptance_m
+        ):
+            self.hold_at(self.state.north_m, self.state.east_m, target_up)
+        if self.mode is FlightMode.MISSION and self.armed:
+            self.mission.timed_captures(self)
+        self._landing_and_disarm(now_wall_s)
+        self._battery_failsafe()
+        self._geofence_check()
+        if not self.gps_ok and self.in_air and "gps" not in self._failsafes:
+            self._failsafes.add("gps")
+            self.say(2, "Failsafe: no global position, landing")
+            self.set_mode(FlightMode.LAND)
+
+    def _landing_and_disarm(self, now_wall_s: float) -> None:
+        if not self.armed:
+            return
+        descending = self._setpoint_descends()
+        if self.state.on_ground and descending and self._stopped_at_setpoint():
+            if self._landed_at_s is None:
+                self._landed_at_s = self.state.t_s
+                self.say(6, "Landing detected")
+                if self.mode is FlightMode.MISSION:
+                    self.mission.landed(self)
+            if self.state.t_s - self._landed_at_s >= self.config.disarm_after_land_s:
+                self.disarm("Disarmed by landing")
+        elif not self.state.on_ground:
+            self._landed_at_s = None
+        if (
+            self.kind is VehicleKind.QUAD
+            and self.state.on_ground
+            and self.mode in (FlightMode.HOLD, FlightMode.POSCTL, FlightMode.MANUAL)
+            and now_wall_s - self._armed_wall_s >= self.config.disarm_preflight_wall_s
+        ):
+            self.disarm("Disarmed: no takeoff")
+
+    def _setpoint_descends(self) -> bool:
+        if self.mode is FlightMode.LAND or (
+            self.mode is FlightMode.RTL and self._rtl_phase == "land"
+        ):
+            return True
+        if self.mode is FlightMode.MISSION and self.mission.current < len(self.mission.items):
+            return self.mission.items[self.mission.current].command == 21
+        return False
+
+    def _stopped_at_setpoint(self) -> bool:
+        if self.kind is VehicleKind.QUAD:
+            return True
+        sp = self.state.setpoint
+        near = math.hypot(sp.north_m - self.state.north_m, sp.east_m - self.state.east_m) < 0.5
+        return near and self.state.ground_speed_mps < 0.05
+
+    def _battery_failsafe(self) -> None:
+        remaining = self.state.battery.remaining
+        if not self.armed or not (self.in_air or self.kind is VehicleKind.ROVER):
+            return
+        if remaining <= self.config.critical_battery and "critical" not in self._failsafes:
+            self._failsafes.update({"critical", "low"})
+            self.say(2, "Critical battery level! Landing")
+            self._apply(self.config.critical_battery_action)
+        elif remaining <= self.config.low_battery and "low" not in self._failsafes:
+            self._failsafes.add("low")
+            self.say(4, "Low battery level! Returning to launch")
+            self._apply(self.config.low_battery_action)
+
+    def _geofence_check(self) -> None:
+        breached = self.geofence.breached(self.state.north_m, self.state.east_m)
+        if breached and not self._fence_breached and self.armed:
+            self.say(2, "Geofence breached")
+            self._apply(self.config.geofence_action)
+        self._fence_breached = breached
+
+    def datalink_lost(self) -> None:
+        """Called by the MAVLink layer when no GCS heartbeat arrived within the timeout."""
+        if self.armed and "datalink" not in self._failsafes:
+            self._failsafes.add("datalink")
+            self.say(2, "Connection to ground station lost")
+            self._apply(self.config.datalink_loss_action)
+
+    def datalink_regained(self) -> None:
+        """A GCS heartbeat came back."""
+        if "datalink" in self._failsafes:
+            self._failsafes.discard("datalink")
+            self.say(6, "Data link regained")
+
+    def _apply(self, action: FailsafeAction) -> None:
+        if action is FailsafeAction.HOLD:
+            self.hold_here()
+        elif action is FailsafeAction.RTL:
+            self.start_rtl()
+        elif action is FailsafeAction.LAND:
+            self.set_mode(FlightMode.LAND)

@@ -1,0 +1,52 @@
+"""Per-vehicle autopilot settings, named after the PX4 parameters they stand for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class FailsafeAction(Enum):
+    """What the vehicle does on a failsafe (PX4's NAV_DLL_ACT / GF_ACTION / battery actions)."""
+
+    NONE = "none"
+    WARN = "warn"
+    HOLD = "hold"
+    RTL = "rtl"
+    LAND = "land"
+
+
+@dataclass(frozen=True, slots=True)
+class AutopilotConfig:
+    """Autopilot settings; sim-time values scale with the speedup, wall-time ones do not.
+
+    Attributes:
+        takeoff_alt_m: MIS_TAKEOFF_ALT, takeoff altitude above home when none is given.
+        rtl_alt_m: RTL_RETURN_ALT, return altitude above home.
+        acceptance_radius_m: NAV_ACC_RAD, horizontal waypoint acceptance radius.
+        alt_acceptance_m: NAV_MC_ALT_RAD, vertical acceptance.
+        land_speed_mps: MPC_LAND_SPEED.
+        disarm_after_land_s: COM_DISARM_LAND (sim time).
+        disarm_preflight_wall_s: COM_DISARM_PRFLT: armed on the ground without takeoff (wall).
+        low_battery: BAT_LOW_THR (fraction); critical_battery: BAT_CRIT_THR.
+        low_battery_action / critical_battery_action: what each level triggers in the air.
+        datalink_loss_action: NAV_DLL_ACT; datalink_timeout_wall_s: COM_DL_LOSS_T.
+        geofence_action: GF_ACTION.
+        mission_check_wall_s: how long PX4's asynchronous mission check takes after upload.
+    """
+
+    takeoff_alt_m: float = 2.5
+    rtl_alt_m: float = 30.0
+    acceptance_radius_m: float = 2.0
+    alt_acceptance_m: float = 0.8
+    land_speed_mps: float = 0.7
+    disarm_after_land_s: float = 2.0
+    disarm_preflight_wall_s: float = 10.0
+    low_battery: float = 0.15
+    critical_battery: float = 0.07
+    low_battery_action: FailsafeAction = FailsafeAction.RTL
+    critical_battery_action: FailsafeAction = FailsafeAction.LAND
+    datalink_loss_action: FailsafeAction = FailsafeAction.NONE
+    datalink_timeout_wall_s: float = 10.0
+    geofence_action: FailsafeAction = FailsafeAction.HOLD
+    mission_check_wall_s: float = 0.3

@@ -1,0 +1,126 @@
+"""One MAVLink-over-UDP link of a simulated vehicle, with per-vehicle fault injection.
+
+Like PX4 SITL, a link first sends to a configured remote address and then replies to whoever
+last sent to it. Faults (packet loss, latency with jitter, a link drop for N seconds) apply to
+both directions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Callable
+from typing import Any, cast
+
+from pymavlink.dialects.v20 import common as mavlink
+
+Address = tuple[str, int]
+
+
+class LinkFaults:
+    """Link faults of one vehicle, changed at run time by tests and the CLI."""
+
+    def __init__(self, seed: int = 0) -> None:
+        self.loss = 0.0
+        self.latency_s = 0.0
+        self.jitter_s = 0.0
+        self.down_until_s = float("-inf")
+        self._rng = random.Random(seed)
+
+    @property
+    def active(self) -> bool:
+        """True when any fault is configured (the fast path skips all of this)."""
+        return self.loss > 0 or self.latency_s > 0 or self.jitter_s > 0 or self.down_until_s > 0
+
+    def drops(self, now_s: float) -> bool:
+        """Should this packet be lost?"""
+        return now_s < self.down_until_s or (self.loss > 0 and self._rng.random() < self.loss)
+
+    def delay_s(self) -> float:
+        """Latency for this packet."""
+        if self.jitter_s <= 0:
+            return self.latency_s
+        return max(0.0, self.latency_s + self._rng.uniform(-self.jitter_s, self.jitter_s))
+
+
+class UdpLink(asyncio.DatagramProtocol):
+    """A bound UDP socket speaking MAVLink 2 as system ``sysid``, component 1 (autopilot)."""
+
+    def __init__(
+        self,
+        name: str,
+        sysid: int,
+        remote: Address,
+        faults: LinkFaults,
+        on_message: Callable[[Any, UdpLink], None],
+        clock: Callable[[], float],
+    ) -> None:
+        self.name = name
+        self.remote = remote
+        self.faults = faults
+        self._on_message = on_message
+        self._clock = clock
+        self.mav = mavlink.MAVLink(None, srcSystem=sysid, srcComponent=1)
+        self.mav.robust_parsing = True
+        self.transport: asyncio.DatagramTransport | None = None
+        self.intervals: dict[int, float] = {}
+        self.due: dict[int, float] = {}
+        self.next_due_s = 0.0
+        self.sent = 0
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.DatagramTransport, transport)
+
+    def error_received(self, exc: Exception) -> None:
+        pass  # ICMP port unreachable while nobody listens yet: PX4 keeps sending too
+
+    def datagram_received(self, data: bytes, addr: Address) -> None:
+        if self.faults.active:
+            if self.faults.drops(self._clock()):
+                return
+            delay = self.faults.delay_s()
+            if delay > 0:
+                asyncio.get_running_loop().call_later(delay, self._receive, data, addr)
+                return
+        self._receive(data, addr)
+
+    def _receive(self, data: bytes, addr: Address) -> None:
+        self.remote = addr
+        try:
+            messages = self.mav.parse_buffer(data) or []
+        except Exception:  # pymavlink raises on some malformed input even when robust
+            self.mav.buf = bytearray()
+            self.mav.buf_index = 0
+            return
+        for msg in messages:
+            if msg.get_type() != "BAD_DATA":
+                self._on_message(msg, self)
+
+    def send(self, msg: Any) -> None:
+        """Encode ``msg`` with this link's sequence number and send it to the remote."""
+        buf = msg.pack(self.mav)
+        self.mav.seq = (self.mav.seq + 1) & 0xFF
+        self.send_bytes(buf)
+
+    def send_bytes(self, buf: bytes) -> None:
+        """Send raw bytes through the fault model."""
+        if self.transport is None:
+            return
+        self.sent += 1
+        if self.faults.active:
+            if self.faults.drops(self._clock()):
+                return
+            delay = self.faults.delay_s()
+            if delay > 0:
+                asyncio.get_running_loop().call_later(delay, self._sendto, buf, self.remote)
+                return
+        self.transport.sendto(buf, self.remote)
+
+    def _sendto(self, buf: bytes, remote: Address) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.sendto(buf, remote)
+
+    def close(self) -> None:
+        """Close the socket."""
+        if self.transport is not None:
+            self.transport.close()
