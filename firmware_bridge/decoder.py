@@ -42,6 +42,7 @@ class TelemetryDecoder:
         self._armed: bool | None = None
         self._landed: int | None = None
         self._progress: tuple[int, int | None, int] = (-1, None, -1)
+        self._mission_state = 0
         self._has_battery_status = False
         m = mavlink
         self.handlers: dict[int, Callable[[Any], None]] = {
@@ -129,7 +130,9 @@ class TelemetryDecoder:
     def on_mission_current(self, msg: Any) -> None:
         total = getattr(msg, "total", 0)
         known_total = total if 0 < total < _UINT16_MAX else self.mission_count
-        self._set_progress(msg.seq, known_total, self._progress[2])
+        state_changed = getattr(msg, "mission_state", 0) != self._mission_state
+        self._mission_state = getattr(msg, "mission_state", 0)
+        self._set_progress(msg.seq, known_total, self._progress[2], force=state_changed)
 
     def on_item_reached(self, msg: Any) -> None:
         self._set_progress(self._progress[0], self._progress[1], msg.seq)
@@ -138,12 +141,16 @@ class TelemetryDecoder:
         """Forget reached items: a new mission of ``mission_count`` items was uploaded."""
         self.mission_count = mission_count
         self._progress = (-1, mission_count, -1)
+        self._mission_state = 0
 
-    def _set_progress(self, current: int, total: int | None, reached: int) -> None:
+    def _set_progress(
+        self, current: int, total: int | None, reached: int, *, force: bool = False
+    ) -> None:
         progress = (current, total, reached)
-        if progress != self._progress:
+        if progress != self._progress or force:
             self._progress = progress
-            self.t.mission_progress.publish(MissionProgress(current, total, reached, self.clock()))
+            event = MissionProgress(current, total, reached, self.clock(), self._mission_state)
+            self.t.mission_progress.publish(event)
 
     def on_status_text(self, msg: Any) -> None:
         text = msg.text

@@ -11,6 +11,8 @@ from enum import IntEnum
 from firmware_bridge.px4 import FlightMode
 from firmware_bridge.streams import Stream
 
+MISSION_STATE_COMPLETE = 5  # MAV_MISSION_STATE_COMPLETE
+
 
 class LandedState(IntEnum):
     """MAV_LANDED_STATE."""
@@ -77,17 +79,22 @@ class MissionProgress:
     """MISSION_CURRENT / MISSION_ITEM_REACHED: current item, item count, last reached item.
 
     ``total`` is ``None`` when the vehicle's MISSION_CURRENT has no ``total`` field (older
-    MAVLink); ``reached_seq`` is -1 until an item is reached.
+    MAVLink) and no mission was uploaded through this bridge; ``reached_seq`` is -1 until an
+    item is reached; ``state`` is MISSION_CURRENT.mission_state (MAV_MISSION_STATE, 0 when the
+    vehicle does not send it).
     """
 
     current_seq: int
     total: int | None
     reached_seq: int
     time_s: float
+    state: int = 0
 
     @property
     def finished(self) -> bool:
-        """Whether the last item has been reached."""
+        """Whether the last item has been reached (or the vehicle says the mission is complete)."""
+        if self.state == MISSION_STATE_COMPLETE:
+            return True
         return self.total is not None and self.total > 0 and self.reached_seq >= self.total - 1
 
 
