@@ -23,7 +23,6 @@ from enum import StrEnum
 import shapely
 
 from airspace.deconfliction.engine import DeconflictionEngine
-from airspace.deconfliction.geometry import LocalProjection
 from airspace.errors import IntentError
 from airspace.intents.f3548 import (
     INTERSECTION_MINIMUM_PRECISION_M,
@@ -31,6 +30,7 @@ from airspace.intents.f3548 import (
     MAX_RECOVERABLE_NONCONFORMING,
 )
 from airspace.intents.intent import IntentState, OperationalIntent
+from airspace.intents.projection import LocalProjection
 from airspace.intents.volume import Circle, Volume4D
 
 

@@ -17,15 +17,14 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import cache
-from typing import Any
 
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from airspace.deconfliction.geometry import LocalProjection
-from airspace.errors import FrameError, IntentError
+from airspace.errors import IntentError
+from airspace.frames import geoid_height_m
 from airspace.intents.f3548 import OiMaxVertices
+from airspace.intents.projection import LocalProjection
 from airspace.intents.volume import Polygon, Volume4D
 from airspace.route import Route, Waypoint
 
@@ -74,7 +73,7 @@ def route_to_volumes(
 
     Raises:
         IntentError: the volumes would exceed ``OiMaxVertices``.
-        FrameError: an altitude cannot be converted to W84.
+        airspace.errors.FrameError: an altitude cannot be converted to W84.
     """
     s = settings or VolumeSettings()
     to_w84 = amsl_to_w84 or geoid_amsl_to_w84_m
@@ -178,20 +177,10 @@ def swept_volume_m3(route: Route, settings: VolumeSettings | None = None) -> flo
     return total
 
 
-@cache
-def _geoid() -> Any:
-    import japan_geoid
-
-    return japan_geoid.load_embedded_gsigeo2011()
-
-
 def geoid_amsl_to_w84_m(lon_deg: float, lat_deg: float, alt_amsl_m: float) -> float:
     """AMSL to W84 through the GSIGEO2011 geoid (``alt_w84_m = alt_amsl_m + N``).
 
     Raises:
         FrameError: the point is outside the geoid model (Japan).
     """
-    n_m = float(_geoid().get_height(float(lon_deg), float(lat_deg)))
-    if not math.isfinite(n_m) or abs(n_m) > 200.0:
-        raise FrameError(f"no geoid height at lon={lon_deg}, lat={lat_deg}: outside GSIGEO2011")
-    return alt_amsl_m + n_m
+    return alt_amsl_m + geoid_height_m(lon_deg, lat_deg)

@@ -102,6 +102,35 @@ class DeconflictionEngine:
                 return blockers
             return tuple(b for b in blockers if self._blocks(b.priority, priority))
 
+    def delay_windows(
+        self, volumes: Iterable[Volume4D], *, priority: int, max_delay_s: float
+    ) -> list[tuple[float, float]]:
+        """Departure delays that would make ``volumes`` meet an intent that blocks ``priority``.
+
+        Shifting every volume by ``d`` seconds meets a blocking volume iff ``lo < d < hi`` for
+        one returned open interval ``(lo, hi)``: the spatial test does not depend on ``d``, the
+        time windows then overlap exactly on that interval.
+
+        Args:
+            volumes: the candidate volumes at zero delay.
+            priority: the candidate's priority (which intents block is decided by the rules).
+            max_delay_s: the horizon; intervals entirely beyond it are left out.
+        """
+        tol = self.settings.intersection_tolerance_m
+        windows: list[tuple[float, float]] = []
+        with self._lock:
+            for shape in self._index.shapes(volumes):
+                box = list(shape.bounds(0.0))
+                box[7] += max_delay_s
+                for intent_id, _, other in self._index.candidates(tuple(box)):
+                    if not self._blocks(self._intents[intent_id].priority, priority):
+                        continue
+                    if shape.bands_meet(other, tol) and shape.outlines_meet(other, tol):
+                        lo, hi = other.start_s - shape.end_s, other.end_s - shape.start_s
+                        if hi > 0 and lo < max_delay_s:
+                            windows.append((lo, hi))
+        return windows
+
     # -------------------------------------------------------------- mutations
     def reserve(self, candidate: OperationalIntent) -> ReserveResult:
         """Atomically check ``candidate`` against the live set and add it if the rules allow.

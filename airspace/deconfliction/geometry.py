@@ -22,42 +22,15 @@ False
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from airspace.intents.volume import EARTH_RADIUS_M, Circle, Volume4D
+from airspace.intents.projection import LocalProjection
+from airspace.intents.volume import Circle, Volume4D
 
-M_PER_DEG_LAT = EARTH_RADIUS_M * math.pi / 180.0
-
-
-@dataclass(frozen=True, slots=True)
-class LocalProjection:
-    """Affine lon/lat <-> metres map about an origin (equirectangular, scale at the origin)."""
-
-    origin_lon_deg: float
-    origin_lat_deg: float
-
-    @property
-    def m_per_deg_lon(self) -> float:
-        """Metres per degree of longitude at the origin latitude."""
-        return M_PER_DEG_LAT * math.cos(math.radians(self.origin_lat_deg))
-
-    def to_xy_m(self, lon_deg: float, lat_deg: float) -> tuple[float, float]:
-        """East/north metres of a lon/lat point."""
-        return (
-            (lon_deg - self.origin_lon_deg) * self.m_per_deg_lon,
-            (lat_deg - self.origin_lat_deg) * M_PER_DEG_LAT,
-        )
-
-    def to_lonlat_deg(self, x_m: float, y_m: float) -> tuple[float, float]:
-        """Lon/lat of an east/north point in metres."""
-        return (
-            self.origin_lon_deg + x_m / self.m_per_deg_lon,
-            self.origin_lat_deg + y_m / M_PER_DEG_LAT,
-        )
+__all__ = ["LocalProjection", "VolumeShape"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +87,13 @@ class VolumeShape:
         return (
             self.start_s < other.end_s
             and other.start_s < self.end_s
-            and self.lower_m <= other.upper_m + tolerance_m
+            and self.bands_meet(other, tolerance_m)
+        )
+
+    def bands_meet(self, other: VolumeShape, tolerance_m: float) -> bool:
+        """Altitude bands overlap or are at most ``tolerance_m`` apart."""
+        return (
+            self.lower_m <= other.upper_m + tolerance_m
             and other.lower_m <= self.upper_m + tolerance_m
         )
 

@@ -1,0 +1,268 @@
+"""Time-aware replanning: turn a conflicting plan into the least-cost deconflicted one.
+
+Three kinds of fix are weighed, by cost in seconds (arrival later than the first plan, plus a
+fixed penalty per kind for the change it asks of the operator):
+
+- **delay**: the same route departing later, up to ``max_delay``. The smallest feasible delay is
+  found exactly from :meth:`DeconflictionEngine.delay_windows` (no trial and error);
+- **altitude**: the planner's route at another cruise height;
+- **reroute**: the planner's route with the busy volumes as temporary restrictions.
+
+The planner is injected (:data:`RoutePlanner`), so the engine is testable with built routes;
+:mod:`airspace.deconfliction.replan` adapts the real :class:`airspace.planner.Planner`. Planner
+options are only tried while their penalty (a lower bound of their cost: the first plan is the
+fastest) can beat the best fix so far. A conflict never passes silently: the result is either
+:class:`Reserved` or :class:`Blocked` with the exact blockers of the first plan.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from airspace.deconfliction.engine import DeconflictionEngine
+from airspace.deconfliction.results import Accepted, Conflict
+from airspace.errors import PlanningError
+from airspace.intents.intent import PRIORITY_NORMAL, OperationalIntent, new_intent
+from airspace.intents.volume import Volume4D
+from airspace.route import Route
+from airspace.volumes import AmslToW84, VolumeSettings, route_to_volumes
+
+
+class FixKind(StrEnum):
+    """How a conflicting plan was fixed."""
+
+    NONE = "none"
+    DELAY = "delay"
+    ALTITUDE = "altitude"
+    REROUTE = "reroute"
+
+
+@dataclass(frozen=True, slots=True)
+class PlanRequest:
+    """What the injected planner is asked: departure, forced cruise height, volumes to avoid."""
+
+    departure: datetime
+    cruise_agl_m: float | None = None
+    avoid: tuple[Volume4D, ...] = ()
+
+
+RoutePlanner = Callable[[PlanRequest], Route]
+"""Plans one route for a request; raises :class:`airspace.errors.PlanningError` when none."""
+
+
+@dataclass(frozen=True, slots=True)
+class FixSettings:
+    """Search limits and costs.
+
+    Attributes:
+        max_delay: the delay horizon.
+        cruise_alternatives_agl_m: cruise heights tried for the altitude fix.
+        altitude_penalty_s: cost of asking for another cruise height.
+        reroute_penalty_s: cost of asking for another route.
+        reroute_rounds: replans that add newly met volumes to the avoided set.
+        attempts: retries when a concurrent reservation takes the space first.
+        volumes: how routes are wrapped into volumes.
+    """
+
+    max_delay: timedelta = timedelta(minutes=30)
+    cruise_alternatives_agl_m: tuple[float, ...] = (40.0, 60.0, 80.0, 100.0, 120.0)
+    altitude_penalty_s: float = 20.0
+    reroute_penalty_s: float = 40.0
+    reroute_rounds: int = 3
+    attempts: int = 3
+    volumes: VolumeSettings = field(default_factory=VolumeSettings)
+
+
+@dataclass(frozen=True, slots=True)
+class FlightRequest:
+    """The flight to reserve."""
+
+    intent_id: str
+    operator_id: str
+    departure: datetime
+    priority: int = PRIORITY_NORMAL
+    cruise_agl_m: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    """One candidate plan: its route, volumes, delay and cost."""
+
+    kind: FixKind
+    route: Route
+    volumes: tuple[Volume4D, ...]
+    delay_s: float = 0.0
+    cost_s: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Reserved:
+    """The flight is reserved; ``fix`` says how (``FixKind.NONE`` = as first planned)."""
+
+    accepted: Accepted
+    fix: Fix
+
+
+@dataclass(frozen=True, slots=True)
+class Blocked:
+    """No fix within the limits; ``conflict`` lists exactly what blocks the first plan."""
+
+    conflict: Conflict
+    reason: str
+
+
+def plan_and_reserve(
+    engine: DeconflictionEngine,
+    planner: RoutePlanner,
+    request: FlightRequest,
+    settings: FixSettings | None = None,
+    *,
+    amsl_to_w84: AmslToW84 | None = None,
+) -> Reserved | Blocked:
+    """Plan the flight, fix it if it conflicts, and reserve it atomically.
+
+    Returns:
+        :class:`Reserved` with the chosen fix, or :class:`Blocked` with the blockers.
+
+    Raises:
+        PlanningError: the planner finds no route at all for the first plan.
+    """
+    s = settings or FixSettings()
+    search = _Search(engine, planner, request, s, amsl_to_w84)
+    base = search.fix(FixKind.NONE, planner(PlanRequest(request.departure, request.cruise_agl_m)))
+    result = engine.reserve(search.intent(base))
+    if isinstance(result, Accepted):
+        return Reserved(result, base)
+    first_conflict = result
+    for _ in range(s.attempts):
+        found = search.best(base, result)
+        if found is None:
+            return Blocked(first_conflict, "no delay, cruise height or route within the limits")
+        result = engine.reserve(search.intent(found))
+        if isinstance(result, Accepted):
+            return Reserved(result, found)
+    return Blocked(first_conflict, f"lost the race for free space {s.attempts} times")
+
+
+class _Search:
+    def __init__(
+        self,
+        engine: DeconflictionEngine,
+        planner: RoutePlanner,
+        request: FlightRequest,
+        settings: FixSettings,
+        amsl_to_w84: AmslToW84 | None,
+    ) -> None:
+        self.engine, self.planner, self.request, self.s = engine, planner, request, settings
+        self.to_w84 = amsl_to_w84
+
+    def fix(self, kind: FixKind, route: Route, base: Fix | None = None) -> Fix:
+        volumes = route_to_volumes(route, self.s.volumes, amsl_to_w84=self.to_w84)
+        if base is None:
+            return Fix(kind, route, volumes)
+        penalty = (
+            self.s.altitude_penalty_s if kind is FixKind.ALTITUDE else self.s.reroute_penalty_s
+        )
+        late_s = max(0.0, (route.arrival - base.route.arrival).total_seconds())
+        return Fix(kind, route, volumes, 0.0, late_s + penalty)
+
+    def intent(self, fix: Fix) -> OperationalIntent:
+        r = self.request
+        return new_intent(r.intent_id, r.operator_id, fix.volumes, priority=r.priority)
+
+    def free(self, fix: Fix) -> bool:
+        return not self.engine.find_conflicts(fix.volumes, priority=self.request.priority)
+
+    def best(self, base: Fix, conflict: Conflict) -> Fix | None:
+        best = self.delay(base)
+        for option in self._planned_options(base, conflict, best):
+            if best is None or option.cost_s < best.cost_s:
+                best = option
+        return best
+
+    def delay(self, base: Fix) -> Fix | None:
+        horizon_s = self.s.max_delay.total_seconds()
+        windows = self.engine.delay_windows(
+            base.volumes, priority=self.request.priority, max_delay_s=horizon_s
+        )
+        d = smallest_free_delay_s(windows)
+        if d > horizon_s:
+            return None
+        shift = timedelta(seconds=d)
+        volumes = tuple(
+            replace(v, time_start=v.time_start + shift, time_end=v.time_end + shift)
+            for v in base.volumes
+        )
+        return Fix(FixKind.DELAY, base.route.shifted(shift), volumes, d, d)
+
+    def _planned_options(self, base: Fix, conflict: Conflict, best: Fix | None) -> Iterator[Fix]:
+        def worth(penalty_s: float) -> bool:
+            return best is None or penalty_s < best.cost_s
+
+        if worth(self.s.altitude_penalty_s):
+            for alt in self.s.cruise_alternatives_agl_m:
+                option = self._try(FixKind.ALTITUDE, PlanRequest(self.request.departure, alt), base)
+                if option is not None:
+                    yield option
+                    if best is None or option.cost_s < best.cost_s:
+                        best = option
+        if worth(self.s.reroute_penalty_s):
+            option = self._reroute(base, conflict)
+            if option is not None:
+                yield option
+
+    def _reroute(self, base: Fix, conflict: Conflict) -> Fix | None:
+        by_id = {i.id: i for i in self.engine.intents()}
+        avoid: dict[tuple[str, int], Volume4D] = {}
+        blockers = conflict.blockers
+        for _ in range(self.s.reroute_rounds):
+            for b in blockers:
+                if b.intent_id in by_id and b.volume_index < len(by_id[b.intent_id].volumes):
+                    avoid[(b.intent_id, b.volume_index)] = by_id[b.intent_id].volumes[
+                        b.volume_index
+                    ]
+            request = PlanRequest(
+                self.request.departure, self.request.cruise_agl_m, tuple(avoid.values())
+            )
+            option = self._try(FixKind.REROUTE, request, base, check=False)
+            if option is None:
+                return None
+            blockers = self.engine.find_conflicts(option.volumes, priority=self.request.priority)
+            if not blockers:
+                return option
+        return None
+
+    def _try(
+        self, kind: FixKind, request: PlanRequest, base: Fix, *, check: bool = True
+    ) -> Fix | None:
+        try:
+            option = self.fix(kind, self.planner(request), base)
+        except PlanningError:
+            return None
+        return option if not check or self.free(option) else None
+
+
+def smallest_free_delay_s(windows: list[tuple[float, float]]) -> float:
+    """The smallest whole number of seconds ``d >= 0`` inside no open interval ``(lo, hi)``.
+
+    >>> smallest_free_delay_s([(-5.0, 10.5), (10.0, 20.0), (30.0, 40.0)])
+    20.0
+    >>> smallest_free_delay_s([(1.0, 2.0)])
+    0.0
+    """
+    ordered = sorted(windows)
+    d = 0.0
+    while True:
+        for lo, hi in ordered:
+            if lo >= d:
+                break
+            if hi > d:
+                d = hi
+        whole = float(math.ceil(d))
+        if whole == d or not any(lo < whole < hi for lo, hi in ordered):
+            return whole
+        d = whole
