@@ -1,0 +1,184 @@
+"""From the engine's routes back to a :class:`Schedule`, re-timed and re-checked exactly.
+
+The engine works on rounded integers and on per-task energy allowances, so every route is
+replayed here in double precision with the real leg figures: the vehicle waits for a task's
+earliest start, must end it by its deadline, and must keep enough energy to reach the nearest
+dock. When the next task would break the energy rule, the trip is closed at the nearest dock,
+the battery recharged or swapped, and a new trip started (the repair keeps the plan flyable).
+A task that cannot be kept is returned with the reason instead of being silently dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from pyvrp import Solution
+
+from fleet.model import Dock
+from fleet.scheduler.build import Built
+from fleet.scheduler.tasks import Service, Task
+from fleet.scheduler.types import Stop, StopKind, Trip, Unassigned, UnassignedReason
+
+EPS_S = 1e-6
+
+
+@dataclass(frozen=True, slots=True)
+class RouteOrder:
+    """One engine route: the vehicle, its start dock and its trips as task indices + end dock."""
+
+    vehicle_id: str
+    start_dock: int
+    trips: list[tuple[list[int], int]]
+
+
+def engine_routes(built: Built, solution: Solution) -> list[RouteOrder]:
+    """The engine's routes with vehicle ids assigned within each vehicle group."""
+    used: dict[int, int] = {}
+    orders = []
+    for route in solution.routes():
+        vt = route.vehicle_type()
+        _, dock, _, ids = built.fleet.groups[vt]
+        vehicle_id = ids[used.get(vt, 0)]
+        used[vt] = used.get(vt, 0) + 1
+        trips: list[tuple[list[int], int]] = []
+        current: list[int] = []
+        for activity in list(route.schedule())[1:]:
+            if activity.is_client():
+                current.append(activity.idx)
+            elif activity.is_depot():
+                if current:
+                    trips.append((current, activity.idx))
+                current = []
+        orders.append(RouteOrder(vehicle_id, dock, trips))
+    return orders
+
+
+@dataclass(slots=True)
+class _Replay:
+    built: Built
+    k: int
+    budget_wh: float
+    docks: tuple[Dock, ...]
+    start: datetime
+    time_s: float
+    pos: int
+    trip_tasks: list[tuple[int, float, float, float]] = field(default_factory=list)
+    trip_energy_wh: float = 0.0
+    trip_distance_m: float = 0.0
+    trip_departure_s: float = 0.0
+    trip_start_dock: int = 0
+    trips: list[Trip] = field(default_factory=list)
+    dropped: dict[int, Unassigned] = field(default_factory=dict)
+    placed: set[int] = field(default_factory=set)
+
+    def leg(self, frm: int, to: int) -> tuple[float, float, float]:
+        m = self.built.legs[self.k]
+        return (
+            float(m.energy_wh[frm, to]),
+            float(m.duration_s[frm, to]),
+            float(m.distance_m[frm, to]),
+        )
+
+    def nearest_dock(self, frm: int) -> int:
+        n = len(self.docks)
+        return int(self.built.legs[self.k].energy_wh[frm, :n].argmin())
+
+    def visit(self, i: int) -> None:
+        task = self.built.tasks[i]
+        node = len(self.docks) + i
+        service = task.service[self.k]
+        attempt = self._try(task, node, service)
+        if attempt is None and self.trip_tasks:
+            self.close(self.nearest_dock(self.pos))
+            attempt = self._try(task, node, service)
+        if attempt is None:
+            self.dropped[i] = _why(task, "re-timed plan cannot keep it (energy or deadline)")
+            return
+        arrive, begin, end, energy, distance = attempt
+        if not self.trip_tasks:
+            self.trip_departure_s = arrive - self.leg(self.pos, node)[1]
+            self.trip_start_dock = self.pos
+        self.trip_tasks.append((i, arrive, begin, end))
+        self.placed.add(i)
+        self.trip_energy_wh += energy
+        self.trip_distance_m += distance
+        self.time_s, self.pos = end, node
+
+    def _try(self, task: Task, node: int, service: Service) -> tuple[float, ...] | None:
+        e, t, d = self.leg(self.pos, node)
+        arrive = self.time_s + t
+        begin = max(arrive, task.early_s)
+        end = begin + service.duration_s
+        back_wh = float(self.built.legs[self.k].energy_wh[node, : len(self.docks)].min())
+        energy = e + service.energy_wh
+        if end > task.late_s + EPS_S or self.trip_energy_wh + energy + back_wh > self.budget_wh:
+            return None
+        return arrive, begin, end, energy, d + service.distance_m
+
+    def close(self, dock: int) -> None:
+        if not self.trip_tasks:
+            return
+        e, t, d = self.leg(self.pos, dock)
+        if self.trip_energy_wh + e > self.budget_wh:
+            dock = self.nearest_dock(self.pos)
+            e, t, d = self.leg(self.pos, dock)
+        energy = self.trip_energy_wh + e
+        arrival = self.time_s + t
+        ready = arrival + self.docks[dock].recharge_time_s(energy)
+        self.trips.append(self._trip(dock, arrival, ready, energy, self.trip_distance_m + d))
+        self.trip_tasks, self.trip_energy_wh, self.trip_distance_m = [], 0.0, 0.0
+        self.time_s, self.pos = ready, dock
+
+    def _trip(self, dock: int, arrival: float, ready: float, energy: float, dist: float) -> Trip:
+        stops: list[Stop] = []
+        for i, arrive, begin, end in self.trip_tasks:
+            stops.extend(_stops(self.built.tasks[i], self.start, arrive, begin, end))
+        start_dock = self.docks[self.trip_start_dock].id
+        return Trip(
+            start_dock_id=start_dock,
+            end_dock_id=self.docks[dock].id,
+            departure=self.start + timedelta(seconds=self.trip_departure_s),
+            arrival=self.start + timedelta(seconds=arrival),
+            stops=tuple(stops),
+            energy_wh=energy,
+            distance_m=dist,
+            ready_again=self.start + timedelta(seconds=ready),
+        )
+
+
+def _why(task: Task, what: str) -> Unassigned:
+    return Unassigned(task.mission_id, UnassignedReason.FLEET_BUSY, f"{task.key}: {what}")
+
+
+def _stops(task: Task, start: datetime, arrive: float, begin: float, end: float) -> list[Stop]:
+    def at(seconds: float) -> datetime:
+        return start + timedelta(seconds=seconds)
+
+    first, last = task.kinds
+    if first is StopKind.INSPECT:
+        return [Stop(task.mission_id, first, task.start, at(arrive), at(end))]
+    return [
+        Stop(task.mission_id, first, task.start, at(arrive), at(begin + task.head_s)),
+        Stop(task.mission_id, last, task.end, at(end - task.tail_s), at(end)),
+    ]
+
+
+def replay(
+    built: Built, order: RouteOrder, docks: tuple[Dock, ...], start: datetime, skip: set[int]
+) -> tuple[list[Trip], dict[int, Unassigned], set[int]]:
+    """Re-time ``order`` exactly, leaving out the task indices in ``skip``.
+
+    Returns:
+        The trips, the tasks it could not keep (by task index, with the reason) and the task
+        indices it placed.
+    """
+    k, _, available_s, _ = next(g for g in built.fleet.groups if order.vehicle_id in g[3])
+    budget = built.fleet.classes[k].mission_energy_wh
+    r = _Replay(built, k, budget, docks, start, available_s, order.start_dock)
+    for tasks, end_dock in order.trips:
+        for i in tasks:
+            if i not in skip:
+                r.visit(i)
+        r.close(end_dock)
+    return r.trips, r.dropped, r.placed

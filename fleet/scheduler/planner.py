@@ -1,0 +1,186 @@
+"""The fleet scheduler: assign and order deliveries and inspections over vehicles and docks.
+
+:func:`schedule` turns missions into tasks (:mod:`fleet.scheduler.tasks`), screens out what no
+vehicle can do alone (with the reason), encodes the rest for PyVRP
+(:mod:`fleet.scheduler.build`: time windows, payload and capability per vehicle class, energy
+per trip with recharge or battery swap at any dock, priorities as prizes so a medical mission
+is never left out for a normal one), solves within the time limit, and replays the routes
+exactly (:mod:`fleet.scheduler.decode`). :func:`replan` does it again for what has not started.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from pyvrp import Solution, solve
+from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, StoppingCriterion
+
+from fleet.model import Delivery
+from fleet.scheduler.build import Built, Fleet, build, class_matrices, group_fleet, screen
+from fleet.scheduler.decode import engine_routes, replay
+from fleet.scheduler.inspection_work import estimate_inspection_work
+from fleet.scheduler.legcost import LegCostModel, LegMatrix, StraightLineLegCost
+from fleet.scheduler.tasks import Rejection, Task, delivery_tasks, inspection_tasks
+from fleet.scheduler.types import (
+    InspectionWorkFn,
+    Schedule,
+    SchedulingProblem,
+    Trip,
+    Unassigned,
+    UnassignedReason,
+    VehicleSchedule,
+)
+
+BUSY = "the fleet's time and batteries went to higher-priority or cheaper missions"
+
+
+def schedule(
+    problem: SchedulingProblem,
+    *,
+    time_limit_s: float = 5.0,
+    seed: int = 0,
+    max_iterations: int | None = None,
+    leg_cost: LegCostModel | None = None,
+    inspection_work: InspectionWorkFn | None = None,
+) -> Schedule:
+    """Assign and sequence ``problem``'s missions over its fleet.
+
+    Args:
+        problem: vehicles, docks, missions, horizon, transfer points, availability.
+        time_limit_s: wall-clock budget of the search (building and decoding come on top).
+        seed: random seed of the search.
+        max_iterations: stop after this many search iterations, if before the time limit:
+            with it the result depends only on the problem and the seed (deterministic).
+        leg_cost: travel model between points; straight lines through :mod:`fleet.energy`
+            by default (plug airspace planner routes in here).
+        inspection_work: time and energy of an inspection pattern; an estimate from the
+            target and camera by default.
+
+    Returns:
+        Per-vehicle trips with ETAs and energy, and every mission left out with its reason.
+    """
+    began = time.perf_counter()
+    legs = leg_cost or StraightLineLegCost()
+    work = inspection_work or estimate_inspection_work
+    fleet = group_fleet(problem)
+    if not fleet.classes:
+        return _nobody(problem)
+    tasks, rejected = _tasks(problem, fleet, legs, work)
+    mats = class_matrices(problem, fleet.classes, tasks, legs)
+    n_docks = len(problem.docks)
+    kept, screened = screen(tasks, fleet, mats, n_docks)
+    kept, partnerless = _complete_relays(kept)
+    rejected += screened + partnerless
+    mats = _restrict(mats, tasks, kept, n_docks)
+    unassigned = [Unassigned(r.mission_id, r.reason, r.detail) for r in rejected]
+    if not kept:
+        return Schedule(problem.start, _empty(problem), tuple(unassigned))
+    built = build(problem, kept, fleet, mats)
+    result = solve(built.data, stop=_stop(time_limit_s, max_iterations), seed=seed, display=False)
+    vehicles, lost = _decode(built, problem, result.best)
+    return Schedule(
+        problem.start,
+        vehicles,
+        tuple(unassigned + lost),
+        solver_runtime_s=time.perf_counter() - began,
+    )
+
+
+def _stop(time_limit_s: float, max_iterations: int | None) -> StoppingCriterion:
+    if max_iterations is None:
+        return MaxRuntime(time_limit_s)
+    return MultipleCriteria([MaxIterations(max_iterations), MaxRuntime(time_limit_s)])
+
+
+def _nobody(problem: SchedulingProblem) -> Schedule:
+    why = UnassignedReason.NO_CAPABLE_VEHICLE
+    out = tuple(Unassigned(m.id, why, "the fleet has no vehicle") for m in problem.missions)
+    return Schedule(problem.start, (), out)
+
+
+def _empty(problem: SchedulingProblem) -> tuple[VehicleSchedule, ...]:
+    return tuple(VehicleSchedule(v.id, ()) for v in problem.vehicles)
+
+
+def _tasks(
+    problem: SchedulingProblem, fleet: Fleet, legs: LegCostModel, work: InspectionWorkFn
+) -> tuple[list[Task], list[Rejection]]:
+    tasks: list[Task] = []
+    rejected: list[Rejection] = []
+    for mission in problem.missions:
+        if isinstance(mission, Delivery):
+            made = delivery_tasks(
+                mission, fleet.classes, legs, problem.start, problem.transfer_points
+            )
+        else:
+            made = inspection_tasks(mission, fleet.classes, work, problem.start)
+        if isinstance(made, Rejection):
+            rejected.append(made)
+        else:
+            tasks.extend(made)
+    return tasks, rejected
+
+
+def _complete_relays(tasks: list[Task]) -> tuple[list[Task], list[Rejection]]:
+    """Drop a relay half whose partner was screened out (the mission is rejected once)."""
+    keys = {t.key for t in tasks}
+    kept = [t for t in tasks if t.partner is None or t.partner in keys]
+    gone = [t for t in tasks if t.partner is not None and t.partner not in keys]
+    return kept, [
+        Rejection(
+            t.mission_id,
+            UnassignedReason.NO_CAPABLE_VEHICLE,
+            f"{t.key}: relay partner leg cannot be served",
+        )
+        for t in gone
+    ]
+
+
+def _restrict(
+    mats: list[LegMatrix], tasks: list[Task], kept: list[Task], n_docks: int
+) -> list[LegMatrix]:
+    index = {t.key: n_docks + i for i, t in enumerate(tasks)}
+    rows = np.array([*range(n_docks), *(index[t.key] for t in kept)], dtype=int)
+    cut = np.ix_(rows, rows)
+    return [LegMatrix(m.energy_wh[cut], m.duration_s[cut], m.distance_m[cut]) for m in mats]
+
+
+def _decode(
+    built: Built, problem: SchedulingProblem, solution: Solution
+) -> tuple[tuple[VehicleSchedule, ...], list[Unassigned]]:
+    """Replay the engine's routes exactly; keep relays whole; report every task left out."""
+    orders = engine_routes(built, solution)
+    served = {i for o in orders for trip, _ in o.trips for i in trip}
+    out: dict[int, Unassigned] = {
+        i: Unassigned(t.mission_id, UnassignedReason.FLEET_BUSY, f"{t.key}: {BUSY}")
+        for i, t in enumerate(built.tasks)
+        if i not in served
+    }
+    index = {t.key: i for i, t in enumerate(built.tasks)}
+    while True:
+        trips: dict[str, list[Trip]] = {}
+        placed: set[int] = set()
+        for order in orders:
+            trips[order.vehicle_id], dropped, got = replay(
+                built, order, problem.docks, problem.start, set(out)
+            )
+            out.update(dropped)
+            placed |= got
+        orphans = _orphans(built, placed, index)
+        if not orphans:
+            break
+        out.update(orphans)
+    vehicles = tuple(VehicleSchedule(v.id, tuple(trips.get(v.id, []))) for v in problem.vehicles)
+    return vehicles, list(out.values())
+
+
+def _orphans(built: Built, placed: set[int], index: dict[str, int]) -> dict[int, Unassigned]:
+    """Placed relay halves whose partner is not placed (they are taken out too)."""
+    out = {}
+    for i in placed:
+        task = built.tasks[i]
+        if task.partner is not None and index[task.partner] not in placed:
+            why = UnassignedReason.FLEET_BUSY
+            out[i] = Unassigned(task.mission_id, why, f"{task.key}: its relay partner is left out")
+    return out
