@@ -6,9 +6,11 @@ The format is QGroundControl's JSON "Plan File Format" (developer guide): a top-
 - ``mission`` (version 2): ``firmwareType``, ``vehicleType``, ``cruiseSpeed``, ``hoverSpeed``,
   ``plannedHomePosition`` ``[lat, lon, alt_amsl]`` and ``items``. A ``SimpleItem`` carries
   ``command``, ``frame``, ``params`` (7 values; ``null`` stands for NaN, param5/6/7 are
-  lat/lon/alt), ``autoContinue`` and ``doJumpId``. A ``ComplexItem`` of type ``survey`` or
-  ``CorridorScan`` stores the MAVLink items it generated in ``TransectStyleComplexItem.Items``;
-  those are imported. ``StructureScan`` items store no generated items and are refused.
+  lat/lon/alt), ``autoContinue`` and ``doJumpId`` (a DO_JUMP's param1 names a ``doJumpId`` in
+  the file and is converted to and from the item's sequence number). A ``ComplexItem`` of
+  type ``survey`` or ``CorridorScan`` stores the MAVLink items it generated in
+  ``TransectStyleComplexItem.Items``; those are imported. ``StructureScan`` items store no
+  generated items and are refused.
 - ``geoFence`` (version 2): ``polygons`` ``[{"inclusion", "polygon": [[lat, lon], ...],
   "version": 1}]`` and ``circles`` ``[{"circle": {"center": [lat, lon], "radius"},
   "inclusion", "version": 1}]``.
@@ -24,7 +26,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -138,6 +140,9 @@ class _Reader:
 
     def __init__(self, source: str) -> None:
         self.source = source
+        self.parsed = 0  # simple items read so far: the flat index of the next one
+        self.jump_ids: dict[int, int] = {}  # doJumpId -> flat index
+        self.jumps: list[tuple[int, str]] = []  # DO_JUMP items: flat index, JSON path
 
     def fail(self, where: str, message: str) -> PlanFileError:
         return PlanFileError(f"{self.source}: {where}: {message}")
@@ -185,8 +190,9 @@ class _Reader:
         if mission.get("version") != 2:
             raise self.fail("mission.version", f"expected 2, got {mission.get('version')!r}")
         polygons, circles = self.fence(top.get("geoFence"))
+        items = self.items(mission.get("items"), "mission.items")
         return QgcPlan(
-            mission_items=tuple(self.items(mission.get("items"), "mission.items")),
+            mission_items=tuple(self.resolve_jumps(items)),
             planned_home=self.home(mission.get("plannedHomePosition")),
             fence_polygons=polygons,
             fence_circles=circles,
@@ -218,7 +224,23 @@ class _Reader:
                 raise self.fail(f"{at}.type", f"expected SimpleItem or ComplexItem, got {kind!r}")
         return result
 
+    def resolve_jumps(self, items: list[MissionItem]) -> list[MissionItem]:
+        """DO_JUMP param1 names a doJumpId in the file, a sequence number on the vehicle."""
+        for index, at in self.jumps:
+            target = items[index].param1
+            if not target.is_integer() or int(target) not in self.jump_ids:
+                raise self.fail(
+                    f"{at}.params[0]", f"DO_JUMP to doJumpId {target}, which no item has"
+                )
+            items[index] = replace(items[index], param1=float(self.jump_ids[int(target)]))
+        return items
+
     def simple(self, item: dict[str, Any], at: str) -> MissionItem:
+        index, self.parsed = self.parsed, self.parsed + 1
+        if "doJumpId" in item:
+            self.jump_ids[self.integer(item["doJumpId"], f"{at}.doJumpId")] = index
+        if item.get("command") == MavCmd.DO_JUMP:
+            self.jumps.append((index, at))
         params = self.array(item.get("params"), f"{at}.params")
         if len(params) != 7:
             raise self.fail(f"{at}.params", f"expected 7 values, got {len(params)}")
@@ -315,7 +337,8 @@ def to_json(plan: QgcPlan) -> str:
     """The ``.plan`` JSON text of ``plan`` (NaN parameters become ``null``).
 
     Raises:
-        PlanFileError: a value has no JSON spelling (infinity, or NaN outside ``params``).
+        PlanFileError: a value has no JSON spelling (infinity, or NaN outside ``params``), or
+            a DO_JUMP names a sequence number outside the mission.
     """
     home = plan.planned_home
     doc = {
@@ -331,7 +354,10 @@ def to_json(plan: QgcPlan) -> str:
             "plannedHomePosition": None
             if home is None
             else [home.lat_deg, home.lon_deg, home.alt_amsl_m],
-            "items": [_simple_json(item, n) for n, item in enumerate(plan.mission_items, 1)],
+            "items": [
+                _simple_json(item, n, len(plan.mission_items))
+                for n, item in enumerate(plan.mission_items, 1)
+            ],
         },
         "geoFence": {
             "version": 2,
@@ -353,8 +379,16 @@ def _nullable(value: float) -> float | None:
     return None if math.isnan(value) else value
 
 
-def _simple_json(item: MissionItem, jump_id: int) -> dict[str, Any]:
-    values = (item.param1, item.param2, item.param3, item.param4, item.x, item.y, item.z)
+def _simple_json(item: MissionItem, jump_id: int, count: int) -> dict[str, Any]:
+    param1 = item.param1
+    if item.command == MavCmd.DO_JUMP:
+        if not (param1.is_integer() and 0 <= param1 < count):
+            raise PlanFileError(
+                f"cannot write mission_items[{jump_id - 1}]: DO_JUMP to sequence {param1}, "
+                f"outside the mission's {count} items"
+            )
+        param1 += 1  # sequence number -> doJumpId (items are numbered from 1)
+    values = (param1, item.param2, item.param3, item.param4, item.x, item.y, item.z)
     entry: dict[str, Any] = {
         "type": "SimpleItem",
         "command": int(item.command),

@@ -26,7 +26,8 @@ from fleet.energy.power import (
     multicopter_power_w,
 )
 from fleet.errors import InfeasibleMission, ValidationError
-from fleet.model import GeoPoint, Vehicle, VehicleKind
+from fleet.model import Delivery, GeoPoint, Vehicle, VehicleKind
+from fleet.model._checks import non_negative
 
 _GEOD = Geod(ellps="WGS84")
 _EPS_M = 1e-3
@@ -47,6 +48,11 @@ class Leg:
     route: Route | None = None
     hover_s: float = 0.0
     cruise_agl_m: float = 60.0
+
+    def __post_init__(self) -> None:
+        non_negative(self.payload_kg, "leg", "payload_kg")
+        non_negative(self.hover_s, "leg", "hover_s")
+        non_negative(self.cruise_agl_m, "leg", "cruise_agl_m")
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,14 +223,12 @@ def check_feasible(
     Raises:
         InfeasibleMission: a leg's payload exceeds the capacity, or the trip needs more than
             ``vehicle.mission_energy_wh`` (the message gives both figures).
-        ValidationError: no legs, or a negative payload.
+        ValidationError: no legs.
     """
     if not legs:
         raise ValidationError(f"vehicle {vehicle.id!r}: a trip needs at least one leg")
     total = ZERO
     for i, leg in enumerate(legs):
-        if leg.payload_kg < 0:
-            raise ValidationError(f"leg {i}: payload_kg must be >= 0, got {leg.payload_kg}")
         if leg.payload_kg > vehicle.payload_capacity_kg:
             raise InfeasibleMission(
                 f"vehicle {vehicle.id!r}: leg {i} carries {leg.payload_kg:.2f} kg, "
@@ -240,3 +244,21 @@ def check_feasible(
             f"{total.duration_s / 60:.0f} min)"
         )
     return Feasibility(total, margin)
+
+
+def delivery_trip(home: GeoPoint, delivery: Delivery, *, dropoff_hover_s: float = 0.0) -> list[Leg]:
+    """The three legs of a direct delivery: home to pickup, pickup to dropoff, back home.
+
+    Args:
+        home: the dock the vehicle starts from and returns to.
+        delivery: the delivery; its payload is carried on the middle leg only.
+        dropoff_hover_s: time hovering at the dropoff (e.g. lowering the parcel by winch).
+
+    Returns:
+        Straight legs; replace their ``route`` with the airspace planner's when known.
+    """
+    return [
+        Leg(home, delivery.pickup),
+        Leg(delivery.pickup, delivery.dropoff, delivery.payload_kg, hover_s=dropoff_hover_s),
+        Leg(delivery.dropoff, home),
+    ]

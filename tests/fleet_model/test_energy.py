@@ -150,3 +150,24 @@ def test_reserve_fraction_decides_feasibility(drone: Vehicle) -> None:
     assert check_feasible(lenient, legs).margin_wh > 0
     with pytest.raises(InfeasibleMission):
         check_feasible(strict, legs)
+
+
+def test_delivery_trip_carries_the_payload_on_the_middle_leg_only(drone: Vehicle) -> None:
+    from fleet.energy import delivery_trip
+    from fleet.model import Delivery
+
+    parcel = Delivery(
+        "p", GeoPoint(139.70, 35.69), GeoPoint(139.71, 35.70, 3.0), 1.5, T0, T0 + timedelta(hours=1)
+    )
+    legs = delivery_trip(DOCK, parcel, dropoff_hover_s=20.0)
+    assert [leg.payload_kg for leg in legs] == [0.0, 1.5, 0.0]
+    assert (legs[0].end, legs[1].end, legs[2].end) == (parcel.pickup, parcel.dropoff, DOCK)
+    assert legs[1].hover_s == 20.0
+    assert check_feasible(drone, legs).total.duration_s > 20.0
+
+
+def test_leg_refuses_negative_values() -> None:
+    from fleet.errors import ValidationError
+
+    with pytest.raises(ValidationError, match="leg: payload_kg must be >= 0"):
+        Leg(DOCK, DOCK, payload_kg=-1.0)

@@ -187,7 +187,7 @@ _coord = st.floats(-80, 80, allow_nan=False)
 _param = st.one_of(st.floats(-1e6, 1e6, allow_nan=False), st.just(math.nan))
 _items = st.builds(
     MissionItem,
-    command=st.sampled_from([int(c) for c in MavCmd]),
+    command=st.sampled_from([int(c) for c in MavCmd if c != MavCmd.DO_JUMP]),
     frame=st.sampled_from([int(f) for f in MavFrame]),
     param1=_param,
     param2=_param,
@@ -271,3 +271,34 @@ def test_fence_and_rally_as_mavlink_items() -> None:
     assert (items[1].lat_deg, items[1].lon_deg) == (35.0, 139.1)
     (rally,) = rally_items([RallyPoint(139.5, 35.5, 30.0)])
     assert (rally.command, rally.x, rally.y, rally.z) == (5100, 35.5, 139.5, 30.0)
+
+
+def test_do_jump_targets_are_do_jump_ids_in_the_file() -> None:
+    loop = (
+        MissionItem(MavCmd.NAV_TAKEOFF, x=35.69, y=139.70, z=30.0),
+        MissionItem(MavCmd.NAV_WAYPOINT, x=35.691, y=139.70, z=30.0),
+        MissionItem(MavCmd.DO_JUMP, MavFrame.MISSION, param1=1.0, param2=3.0),
+    )
+    text = to_json(QgcPlan(loop))
+    assert json.loads(text)["mission"]["items"][2]["params"][0] == 2  # doJumpId of item 1
+    assert from_json(text).mission_items == loop
+    with pytest.raises(PlanFileError, match=r"mission_items\[0\]: DO_JUMP to sequence 5"):
+        to_json(QgcPlan((MissionItem(MavCmd.DO_JUMP, MavFrame.MISSION, param1=5.0),)))
+
+
+def test_do_jump_into_a_survey_maps_to_the_expanded_sequence(tmp_path: Path) -> None:
+    doc = _qgc_document()
+    jump = {
+        "type": "SimpleItem",
+        "command": 177,
+        "frame": 2,
+        "doJumpId": 7,
+        "params": [4, 2, 0, 0, 0, 0, 0],
+        "autoContinue": True,
+    }
+    doc["mission"]["items"].append(jump)
+    plan = from_json(json.dumps(doc))
+    assert plan.mission_items[-1].param1 == 3.0  # doJumpId 4 is the survey's third item
+    jump["params"][0] = 99
+    with pytest.raises(PlanFileError, match=r"mission\.items\[4\]\.params\[0\]: DO_JUMP"):
+        from_json(json.dumps(doc))
