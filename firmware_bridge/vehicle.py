@@ -163,6 +163,29 @@ class Vehicle:
             mavlink.MAV_CMD_NAV_TAKEOFF, 0, 0, 0, nan, nan, nan, home_amsl_m + alt_rel_home_m
         )
 
+    async def goto(
+        self, lon_deg: float, lat_deg: float, alt_amsl_m: float, speed_mps: float = -1.0
+    ) -> None:
+        """Fly to a point and hold there (DO_REPOSITION; PX4 switches to Hold).
+
+        Args:
+            lon_deg: WGS84 longitude.
+            lat_deg: WGS84 latitude.
+            alt_amsl_m: altitude above mean sea level.
+            speed_mps: ground speed, or -1 for the vehicle's default.
+        """
+        change_mode = 1  # MAV_DO_REPOSITION_FLAGS_CHANGE_MODE
+        await self.command(
+            mavlink.MAV_CMD_DO_REPOSITION,
+            speed_mps,
+            change_mode,
+            0,
+            math.nan,
+            lat_deg,
+            lon_deg,
+            alt_amsl_m,
+        )
+
     async def land(self) -> None:
         """Land where the vehicle is (NAV_LAND), confirmed by the heartbeat's Land mode."""
         nan = math.nan
