@@ -27,20 +27,36 @@ __all__ = [
 ]
 
 
-def plan_inspection(inspection: Inspection, vehicle: Vehicle, home: GeoPoint) -> PatternPlan:
+def plan_inspection(
+    inspection: Inspection, vehicle: Vehicle, home: GeoPoint, *, check_battery: bool = True
+) -> PatternPlan:
     """The flight pattern for ``inspection`` flown by ``vehicle`` from ``home``.
 
     Args:
         inspection: what to photograph, how finely, with which overlaps.
         vehicle: the aircraft; it must be a multicopter carrying a camera.
         home: take-off and return point (its dock).
+        check_battery: refuse a pattern that needs more than one battery above its reserve.
 
     Returns:
         The mission items and the expected photos, flight time and energy.
 
     Raises:
-        InfeasibleMission: the vehicle cannot inspect (no camera, or not an aircraft).
+        InfeasibleMission: the vehicle cannot inspect (no camera, or not an aircraft), or the
+            pattern needs more energy than ``vehicle.mission_energy_wh`` (with both figures).
     """
+    plan = _pattern(inspection, vehicle, home)
+    if check_battery and plan.energy_wh > vehicle.mission_energy_wh:
+        raise InfeasibleMission(
+            f"inspection {inspection.id!r}: the pattern needs {plan.energy_wh:.1f} Wh "
+            f"({plan.flight_time_s / 60:.0f} min, {plan.photo_count} photos) but vehicle "
+            f"{vehicle.id!r} may use {vehicle.mission_energy_wh:.1f} Wh above its reserve; "
+            "split the target or lower the required GSD"
+        )
+    return plan
+
+
+def _pattern(inspection: Inspection, vehicle: Vehicle, home: GeoPoint) -> PatternPlan:
     if not vehicle.flies:
         raise InfeasibleMission(f"vehicle {vehicle.id!r} is a {vehicle.kind}: it cannot inspect")
     if not vehicle.capabilities.can_inspect:

@@ -248,7 +248,9 @@ def test_plan_refuses_vehicles_that_cannot_inspect(drone: Vehicle, robot: Vehicl
 
 def test_slow_camera_slows_the_vehicle(drone: Vehicle) -> None:
     target = AreaTarget(_lon_lat([(0.0, 0.0), (200.0, 0.0), (0.0, 200.0)]))
-    plan = plan_inspection(_inspection(target, gsd=0.5, front=0.85), drone, HOME)
+    plan = plan_inspection(
+        _inspection(target, gsd=0.5, front=0.85), drone, HOME, check_battery=False
+    )
     assert plan.speed_mps == pytest.approx(
         plan.scan.trigger_distance_m / CAMERA.min_trigger_interval_s
     )
@@ -261,3 +263,12 @@ def test_pattern_exports_to_a_qgc_plan(drone: Vehicle) -> None:
     plan = plan_inspection(_inspection(target), drone, HOME)
     back = from_json(to_json(QgcPlan(plan.items)))
     assert [i.command for i in back.mission_items] == _commands(plan)
+
+
+def test_pattern_beyond_one_battery_is_refused_with_the_figures(drone: Vehicle) -> None:
+    big = AreaTarget(_lon_lat([(-900.0, -900.0), (900.0, -900.0), (900.0, 900.0), (-900.0, 900.0)]))
+    insp = _inspection(big, gsd=1.0)
+    with pytest.raises(InfeasibleMission, match=r"inspection 'i': the pattern needs .* Wh .*d1"):
+        plan_inspection(insp, drone, HOME)
+    plan = plan_inspection(insp, drone, HOME, check_battery=False)
+    assert plan.energy_wh > drone.mission_energy_wh
