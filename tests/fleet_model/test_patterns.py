@@ -184,9 +184,8 @@ def polylines(draw: st.DrawFn) -> list[tuple[float, float]]:
 def test_corridor_covers_its_buffer(
     drone: Vehicle, line: list[tuple[float, float]], width: float, side: float
 ) -> None:
-    plan = plan_inspection(
-        _inspection(CorridorTarget(_lon_lat(line), width), side=side), drone, HOME
-    )
+    insp = _inspection(CorridorTarget(_lon_lat(line), width), side=side)
+    plan = plan_inspection(insp, drone, HOME, check_battery=False)
     across, along = plan.scan.footprint_m
     reach = math.hypot(across, along) / 2  # half a footprint, corner to centre
     corridor = LineString(line).buffer(width / 2, cap_style="flat")
@@ -213,7 +212,7 @@ def test_structure_orbits_at_standoff_from_base_to_top(
     w, h = size
     corners = [(0.0, 0.0), (w, 0.0), (w, h), (0.0, h)]
     target = StructureTarget(_lon_lat(corners), height, base_agl_m=base, standoff_m=standoff)
-    plan = plan_inspection(_inspection(target, gsd=0.8), drone, HOME)
+    plan = plan_inspection(_inspection(target, gsd=0.8), drone, HOME, check_battery=False)
     footprint = Polygon(corners)
     expected_standoff = standoff if standoff is not None else CAMERA.distance_for_gsd_m(0.8)
     assert plan.scan.camera_distance_m == pytest.approx(expected_standoff)
