@@ -189,7 +189,7 @@ class MavlinkHub:
             await asyncio.sleep(self.config.gcs_heartbeat_period_s)
 
     async def _watch(self) -> None:
-        period_s = min(0.25, self.config.heartbeat_timeout_s / 6)
+        period_s = min(0.1, self.config.heartbeat_timeout_s / 10)
         while True:
             await asyncio.sleep(period_s)  # a periodic check, not a wait for a condition
             for vehicle in self._vehicles.values():

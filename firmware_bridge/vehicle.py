@@ -124,25 +124,16 @@ class Vehicle:
         return ""
 
     async def arm(self) -> None:
-        """Arm, and wait for the heartbeat to show the vehicle armed."""
+        """Arm. PX4 arms synchronously, so its ACCEPTED is final (the heartbeat follows).
+
+        Raises:
+            CommandDenied: refused; ``.reason`` holds PX4's preflight message if it sent one.
+        """
         await self.command(_ARM_DISARM, 1)
-        await self._confirm_armed(True)
 
     async def disarm(self, *, force: bool = False) -> None:
-        """Disarm (``force`` also in the air), and wait for the heartbeat to show it."""
+        """Disarm (``force``: even in the air, PX4's magic 21196)."""
         await self.command(_ARM_DISARM, 0, _FORCE_DISARM_MAGIC if force else 0)
-        await self._confirm_armed(False)
-
-    async def _confirm_armed(self, armed: bool) -> None:
-        try:
-            await self.telemetry.armed.wait_for(
-                lambda s: s.armed == armed, self._actions.confirm_timeout_s
-            )
-        except TimeoutError:
-            word = "armed" if armed else "disarmed"
-            raise ModeNotConfirmed(
-                f"system {self.system_id}: ACKed but the heartbeat never showed it {word}"
-            ) from None
 
     async def takeoff(self, alt_rel_home_m: float) -> None:
         """Take off to ``alt_rel_home_m`` above home (PX4 wants param7 AMSL: converted here).

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 EXIT_FLIGHT_FAILED, EXIT_BAD_INPUT, EXIT_NO_VEHICLE = 1, 2, 3
 _NAV_POSITIONAL = {16, 17, 18, 19, 22, 31}  # waypoint, loiters, takeoff: items flown to
 _LANDING = {20, 21}  # NAV_RETURN_TO_LAUNCH, NAV_LAND
+_SEVERITY_WARNING = 4  # MAV_SEVERITY_WARNING
 _LINK_GRACE_S = 15.0  # a link silent this long (after the bridge's 3 s timeout) ends the run
 
 
@@ -54,7 +55,11 @@ class _Watch:
     last_status: str = ""
     rtl_sent: bool = False
     link_up: bool = True
-    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # STATUSTEXT of severity WARNING or worse
+
+    def said(self) -> str:
+        """What the vehicle said that explains an early end (warnings first)."""
+        return "; ".join(self.warnings[-3:]) or self.last_status or "nothing"
 
 
 def register(app: typer.Typer) -> None:
@@ -197,7 +202,7 @@ async def _monitor(
     if not watch.mission_done:
         raise FlightFailed(
             f"landed before the mission was finished (last item reached: {watch.reached_seq}, "
-            f"mode {watch.mode}; vehicle said: {watch.last_status or 'nothing'})"
+            f"mode {watch.mode}; vehicle said: {watch.said()})"
         )
 
 
@@ -222,6 +227,8 @@ async def _update(
         echo(f"mode: {watch.mode}")
     elif kind == "status":
         watch.last_status = event.text
+        if event.severity <= _SEVERITY_WARNING:
+            watch.warnings.append(event.text)
         echo(f"vehicle: {event.text}")
     elif kind == "link":
         watch.link_up = event.connected

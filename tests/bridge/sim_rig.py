@@ -33,7 +33,7 @@ class SimRig:
 @asynccontextmanager
 async def sim_rig(
     port_offset: int,
-    speedup: float = 20.0,
+    speedup: float = 40.0,
     config: AutopilotConfig | None = None,
     hub_config: HubConfig | None = None,
 ) -> AsyncIterator[SimRig]:

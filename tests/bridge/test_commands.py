@@ -16,12 +16,14 @@ ARM = mavlink.MAV_CMD_COMPONENT_ARM_DISARM
 SET_MODE = mavlink.MAV_CMD_DO_SET_MODE
 
 
-async def test_arm_is_confirmed_by_the_heartbeat(rig: Rig) -> None:
+async def test_arm_and_disarm_show_in_the_armed_stream(rig: Rig) -> None:
+    armed = rig.vehicle.telemetry.armed
     await rig.vehicle.arm()
-    assert rig.vehicle.telemetry.armed.latest is not None
-    assert rig.vehicle.telemetry.armed.latest.armed
+    assert rig.fake.armed
+    assert (await armed.wait_for(lambda s: s.armed, 1)).armed
     await rig.vehicle.disarm()
-    assert not rig.vehicle.telemetry.armed.latest.armed
+    assert not rig.fake.armed
+    assert not (await armed.wait_for(lambda s: not s.armed, 1)).armed
 
 
 @pytest.mark.parametrize("result", [MavResult.DENIED, MavResult.FAILED, MavResult.UNSUPPORTED])
