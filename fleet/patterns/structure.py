@@ -1,9 +1,11 @@
 """Structure / facade scan: layers of orbits at a standoff distance around a footprint.
 
-The orbit is the footprint grown by the standoff (round corners), so every orbit point is
-exactly ``standoff`` from the structure. Layers go from the base to the top, ``footprint_height
-* (1 - side_overlap)`` apart and centred on the structure's height; photos are ``footprint_width
-* (1 - front_overlap)`` apart along the orbit. Before each waypoint the region of interest is
+The orbit is the footprint grown by the standoff (round corners), so every orbit waypoint is
+``standoff`` from the structure (the straight chords between waypoints on a rounded corner
+come at most 0.5 % closer). A concave recess narrower than twice the standoff is bridged.
+Layers go from the base to the top, ``footprint_height * (1 - side_overlap)`` apart and
+centred on the structure's height; photos are ``footprint_width * (1 - front_overlap)`` apart
+along the orbit. Before each waypoint the region of interest is
 set to the nearest point of the facade at the layer's height, so the vehicle (and its camera)
 faces the wall it is photographing.
 """
@@ -51,12 +53,31 @@ def orbit_ring(footprint: Polygon, standoff_m: float, start_near: XY) -> list[XY
     """
     grown = footprint.buffer(standoff_m, quad_segs=8)
     assert isinstance(grown, Polygon)  # growing a valid polygon keeps it one polygon
-    coords = [(float(x), float(y)) for x, y in grown.exterior.coords[:-1]]
+    coords = [_at_distance(footprint, (x, y), standoff_m) for x, y in grown.exterior.coords[:-1]]
     if not grown.exterior.is_ccw:
         coords.reverse()
     first = min(range(len(coords)), key=lambda i: math.dist(coords[i], start_near))
     ordered = coords[first:] + coords[:first]
     return [*ordered, ordered[0]]
+
+
+def _at_distance(footprint: Polygon, point: XY, distance_m: float) -> XY:
+    """``point`` pushed away from ``footprint`` until it is ``distance_m`` from it.
+
+    GEOS simplifies a buffer's input by up to 1 % of the distance, so buffer vertices can sit a
+    little closer to the structure than asked; a few pushes along the normal from the nearest
+    footprint point put them back (in a concave corner the pushes alternate between the walls).
+    """
+    boundary = footprint.exterior
+    x, y = float(point[0]), float(point[1])
+    for _ in range(20):
+        nearest = boundary.interpolate(boundary.project(Point(x, y)))
+        gap = math.dist((x, y), (nearest.x, nearest.y))
+        if gap < 1e-9 or gap >= distance_m - 1e-4:
+            break
+        x += (x - nearest.x) / gap * (distance_m - gap)
+        y += (y - nearest.y) / gap * (distance_m - gap)
+    return x, y
 
 
 def structure_scan(
