@@ -22,8 +22,6 @@ False
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import shapely
 from shapely.geometry.base import BaseGeometry
 
@@ -33,33 +31,62 @@ from airspace.intents.volume import Circle, Volume4D
 __all__ = ["LocalProjection", "VolumeShape"]
 
 
-@dataclass(frozen=True, slots=True)
 class VolumeShape:
-    """A volume prepared for exact tests: metric geometry, inflation radius, band, times (s)."""
+    """A volume prepared for exact tests: metric outline, inflation radius, band, times (s).
 
-    geometry: BaseGeometry
-    radius_m: float
-    lower_m: float
-    upper_m: float
-    start_s: float
-    end_s: float
+    The shapely geometry is built (and prepared) only when an exact outline test needs it: most
+    index candidates are rejected by the cheaper box, time and altitude tests first.
+    """
+
+    __slots__ = (
+        "_geometry",
+        "end_s",
+        "lower_m",
+        "points_m",
+        "radius_m",
+        "start_s",
+        "upper_m",
+        "xy_box",
+    )
+
+    def __init__(
+        self,
+        points_m: tuple[tuple[float, float], ...],
+        radius_m: float,
+        lower_m: float,
+        upper_m: float,
+        start_s: float,
+        end_s: float,
+    ) -> None:
+        self.points_m = points_m
+        self.radius_m = radius_m
+        self.lower_m = lower_m
+        self.upper_m = upper_m
+        self.start_s = start_s
+        self.end_s = end_s
+        xs = [p[0] for p in points_m]
+        ys = [p[1] for p in points_m]
+        self.xy_box = (
+            min(xs) - radius_m,
+            min(ys) - radius_m,
+            max(xs) + radius_m,
+            max(ys) + radius_m,
+        )
+        self._geometry: BaseGeometry | None = None
 
     @staticmethod
     def of(volume: Volume4D, projection: LocalProjection) -> VolumeShape:
         """Project ``volume`` (a circle becomes its centre point plus ``radius_m``)."""
         outline = volume.outline
-        geometry: BaseGeometry
+        points: tuple[tuple[float, float], ...]
         if isinstance(outline, Circle):
-            x, y = projection.to_xy_m(outline.center_lon_deg, outline.center_lat_deg)
-            geometry, radius = shapely.Point(x, y), outline.radius_m
+            points = (projection.to_xy_m(outline.center_lon_deg, outline.center_lat_deg),)
+            radius = outline.radius_m
         else:
-            pts = [projection.to_xy_m(lon, lat) for lon, lat in outline.vertices_lonlat_deg]
-            geometry, radius = shapely.Polygon(pts), 0.0
-            if not geometry.is_valid:
-                geometry = shapely.make_valid(geometry)
-        shapely.prepare(geometry)
+            points = tuple(projection.to_xy_m(lon, lat) for lon, lat in outline.vertices_lonlat_deg)
+            radius = 0.0
         return VolumeShape(
-            geometry,
+            points,
             radius,
             volume.altitude_lower_w84_m,
             volume.altitude_upper_w84_m,
@@ -67,19 +94,43 @@ class VolumeShape:
             volume.time_end.timestamp(),
         )
 
+    @property
+    def geometry(self) -> BaseGeometry:
+        """The prepared shapely outline (a point for a circle), built on first use."""
+        if self._geometry is None:
+            geometry: BaseGeometry
+            if len(self.points_m) == 1:
+                geometry = shapely.Point(self.points_m[0])
+            else:
+                geometry = shapely.polygons(self.points_m)
+                if not shapely.is_valid(geometry):
+                    geometry = shapely.make_valid(geometry)
+            shapely.prepare(geometry)
+            self._geometry = geometry
+        return self._geometry
+
     def bounds(self, pad_m: float) -> tuple[float, ...]:
         """Interleaved 4D box (x, y, z, t mins then maxes), padded laterally and vertically."""
-        x0, y0, x1, y1 = self.geometry.bounds
-        r = self.radius_m + pad_m
+        x0, y0, x1, y1 = self.xy_box
         return (
-            x0 - r,
-            y0 - r,
+            x0 - pad_m,
+            y0 - pad_m,
             self.lower_m - pad_m,
             self.start_s,
-            x1 + r,
-            y1 + r,
+            x1 + pad_m,
+            y1 + pad_m,
             self.upper_m + pad_m,
             self.end_s,
+        )
+
+    def boxes_meet(self, other: VolumeShape, tolerance_m: float) -> bool:
+        """The lateral boxes overlap or are at most ``tolerance_m`` apart (a prefilter)."""
+        a, b = self.xy_box, other.xy_box
+        return (
+            a[0] <= b[2] + tolerance_m
+            and b[0] <= a[2] + tolerance_m
+            and a[1] <= b[3] + tolerance_m
+            and b[1] <= a[3] + tolerance_m
         )
 
     def overlaps_in_time_and_altitude(self, other: VolumeShape, tolerance_m: float) -> bool:
@@ -99,6 +150,8 @@ class VolumeShape:
 
     def outlines_meet(self, other: VolumeShape, tolerance_m: float) -> bool:
         """Outlines intersect or are at most ``tolerance_m`` apart."""
+        if not self.boxes_meet(other, tolerance_m):
+            return False
         reach = self.radius_m + other.radius_m + tolerance_m
         return bool(shapely.dwithin(self.geometry, other.geometry, reach))
 
