@@ -7,7 +7,7 @@ Solomon benchmark measures against OR-Tools and VROOM (:mod:`fleet.scheduler.pee
 """
 
 from fleet.scheduler.errors import InstanceFormatError, SchedulerError
-from fleet.scheduler.inspection_work import estimate_inspection_work
+from fleet.scheduler.inspection_work import estimate_inspection_work, pattern_inspection_work
 from fleet.scheduler.legcost import LegCostModel, LegMatrix, StraightLineLegCost, pairwise_matrix
 from fleet.scheduler.planner import schedule
 from fleet.scheduler.replan import frozen_trips, replan
@@ -51,6 +51,7 @@ __all__ = [
     "estimate_inspection_work",
     "frozen_trips",
     "pairwise_matrix",
+    "pattern_inspection_work",
     "replan",
     "schedule",
 ]

@@ -2,7 +2,8 @@
 
 The engine works on rounded integers and on per-task energy allowances, so every route is
 replayed here in double precision with the real leg figures: the vehicle waits for a task's
-earliest start, must end it by its deadline, and must keep enough energy to reach the nearest
+earliest start (at the dock before a trip's first task, on the ground at the stop otherwise:
+waiting draws no energy), must end it by its deadline, and must keep enough energy to reach the nearest
 dock. When the next task would break the energy rule, the trip is closed at the nearest dock,
 the battery recharged or swapped, and a new trip started (the repair keeps the plan flyable).
 A task that cannot be kept is returned with the reason instead of being silently dropped.
@@ -108,6 +109,8 @@ class _Replay:
     def _try(self, task: Task, node: int, service: Service) -> tuple[float, ...] | None:
         e, t, d = self.leg(self.pos, node)
         arrive = self.time_s + t
+        if not self.trip_tasks:  # wait at the dock, not at the first stop
+            arrive = max(arrive, task.early_s)
         begin = max(arrive, task.early_s)
         end = begin + service.duration_s
         back_wh = float(self.built.legs[self.k].energy_wh[node, : len(self.docks)].min())

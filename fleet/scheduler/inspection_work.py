@@ -1,10 +1,11 @@
-"""Estimated flight time and energy of an inspection, until :mod:`fleet.patterns` provides it.
+"""Flight time and energy of an inspection once its vehicle is at the target.
 
-A thin adapter: the path length of the pattern is estimated from the target geometry and the
-camera (transect spacing from the image footprint and side overlap, speed limited by the
-camera's fastest trigger interval at the front overlap), and energy is hover power times time,
-an upper bound for multicopters at survey speeds. Pass the patterns module's exact figures to
-the scheduler as an :data:`fleet.scheduler.types.InspectionWorkFn` when they are available.
+:func:`pattern_inspection_work` (the scheduler's default) asks :mod:`fleet.patterns` for the
+real pattern, taking off and landing at the target's first vertex, so the transit to and from
+the target stays with the scheduler's legs. :func:`estimate_inspection_work` is a closed-form
+fallback: path length from the target geometry and the camera (transect spacing from the
+footprint and side overlap, speed limited by the trigger interval at the front overlap), energy
+as hover power times time (an upper bound for multicopters at survey speeds).
 """
 
 from __future__ import annotations
@@ -14,11 +15,43 @@ import math
 from shapely.geometry import LineString, Polygon
 
 from fleet.energy import hover_estimate
+from fleet.errors import FleetError
 from fleet.model import AreaTarget, CorridorTarget, GeoPoint, Inspection, Vehicle
+from fleet.patterns import plan_inspection
 from fleet.scheduler.legcost import local_xy_m
 from fleet.scheduler.types import InspectionWork
 
 TURN_S = 8.0  # per transect turnaround or orbit layer change
+
+
+def pattern_inspection_work(inspection: Inspection, vehicle: Vehicle) -> InspectionWork:
+    """Time and energy of the :mod:`fleet.patterns` pattern flown from the target's entry.
+
+    Args:
+        inspection: the inspection.
+        vehicle: a multicopter with a camera.
+
+    Returns:
+        Entry point (first vertex of the target), the pattern's flight time and energy; the
+        closed-form estimate when the pattern cannot be built for this vehicle.
+    """
+    entry = _entry(inspection)
+    try:
+        plan = plan_inspection(inspection, vehicle, entry, check_battery=False)
+    except FleetError:
+        return estimate_inspection_work(inspection, vehicle)
+    return InspectionWork(entry, plan.flight_time_s, plan.energy_wh)
+
+
+def _entry(inspection: Inspection) -> GeoPoint:
+    target = inspection.target
+    if isinstance(target, AreaTarget):
+        first = target.polygon[0]
+    elif isinstance(target, CorridorTarget):
+        first = target.polyline[0]
+    else:
+        first = target.footprint[0]
+    return GeoPoint(first[0], first[1])
 
 
 def estimate_inspection_work(inspection: Inspection, vehicle: Vehicle) -> InspectionWork:
@@ -42,14 +75,7 @@ def estimate_inspection_work(inspection: Inspection, vehicle: Vehicle) -> Inspec
     length_m, turns = _pattern_length_m(inspection, spacing_m, trigger_m, distance_m)
     duration_s = length_m / speed + turns * TURN_S + distance_m / vehicle.climb_rate_mps
     energy = hover_estimate(vehicle, duration_s).energy_wh
-    target = inspection.target
-    if isinstance(target, AreaTarget):
-        first = target.polygon[0]
-    elif isinstance(target, CorridorTarget):
-        first = target.polyline[0]
-    else:
-        first = target.footprint[0]
-    return InspectionWork(GeoPoint(first[0], first[1]), duration_s, energy)
+    return InspectionWork(_entry(inspection), duration_s, energy)
 
 
 def _pattern_length_m(

@@ -18,8 +18,9 @@ from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, StoppingCrit
 
 from fleet.model import Delivery
 from fleet.scheduler.build import Built, Fleet, build, class_matrices, group_fleet, screen
+from fleet.scheduler.construct import greedy_solution
 from fleet.scheduler.decode import engine_routes, replay
-from fleet.scheduler.inspection_work import estimate_inspection_work
+from fleet.scheduler.inspection_work import pattern_inspection_work
 from fleet.scheduler.legcost import LegCostModel, LegMatrix, StraightLineLegCost
 from fleet.scheduler.tasks import Rejection, Task, delivery_tasks, inspection_tasks
 from fleet.scheduler.types import (
@@ -54,15 +55,15 @@ def schedule(
             with it the result depends only on the problem and the seed (deterministic).
         leg_cost: travel model between points; straight lines through :mod:`fleet.energy`
             by default (plug airspace planner routes in here).
-        inspection_work: time and energy of an inspection pattern; an estimate from the
-            target and camera by default.
+        inspection_work: time and energy of an inspection pattern; by default the
+            :mod:`fleet.patterns` pattern flown from the target's first vertex.
 
     Returns:
         Per-vehicle trips with ETAs and energy, and every mission left out with its reason.
     """
     began = time.perf_counter()
     legs = leg_cost or StraightLineLegCost()
-    work = inspection_work or estimate_inspection_work
+    work = inspection_work or pattern_inspection_work
     fleet = group_fleet(problem)
     if not fleet.classes:
         return _nobody(problem)
@@ -77,7 +78,9 @@ def schedule(
     if not kept:
         return Schedule(problem.start, _empty(problem), tuple(unassigned))
     built = build(problem, kept, fleet, mats)
-    result = solve(built.data, stop=_stop(time_limit_s, max_iterations), seed=seed, display=False)
+    initial = greedy_solution(built)
+    stop = _stop(time_limit_s, max_iterations)
+    result = solve(built.data, stop=stop, seed=seed, display=False, initial_solution=initial)
     vehicles, lost = _decode(built, problem, result.best)
     return Schedule(
         problem.start,
