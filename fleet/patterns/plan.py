@@ -67,6 +67,16 @@ class PatternPlan:
         """Expected number of photos."""
         return len(self.photo_points)
 
+    @property
+    def entry_lon_lat(self) -> tuple[float, float]:
+        """Where the pattern starts (after the climb over home): what transit legs aim at."""
+        return self.path[2][0], self.path[2][1]
+
+    @property
+    def exit_lon_lat(self) -> tuple[float, float]:
+        """Where the pattern ends, before the return to home."""
+        return self.path[-4][0], self.path[-4][1]
+
 
 def survey_speed_mps(vehicle: Vehicle, trigger_m: float, min_interval_s: float) -> float:
     """Cruise speed, slowed so photos ``trigger_m`` apart are no closer than the camera allows.

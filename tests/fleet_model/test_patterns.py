@@ -164,6 +164,9 @@ def test_survey_enters_at_the_end_nearest_home(
     first = next(i for i in plan.items if i.command == MavCmd.NAV_WAYPOINT)
     x, _ = FRAME.to_xy([(first.lon_deg, first.lat_deg)])[0]
     assert (x > 0) == east_first
+    assert plan.entry_lon_lat == (first.lon_deg, first.lat_deg)
+    last = [i for i in plan.items if i.command == MavCmd.NAV_WAYPOINT][-1]
+    assert plan.exit_lon_lat == (last.lon_deg, last.lat_deg)
 
 
 @st.composite
