@@ -40,8 +40,8 @@ class Autopilot:
         self.geofence = Geofence()
         self.rally: tuple[PlanItem, ...] = ()
         self.gps_ok = True
-        self.texts: list[tuple[int, str]] = []
-        self.reached: list[int] = []
+        # in order: (severity, text) for a STATUSTEXT, an int for MISSION_ITEM_REACHED
+        self.events: list[tuple[int, str] | int] = []
         self.captures: list[CaptureEvent] = []
         self._target = (0.0, 0.0, 0.0)
         self._rtl_phase = "climb"
@@ -76,7 +76,11 @@ class Autopilot:
 
     def say(self, severity: int, text: str) -> None:
         """Queue a STATUSTEXT (MAV_SEVERITY)."""
-        self.texts.append((severity, text[:50]))
+        self.events.append((severity, text[:50]))
+
+    def report_reached(self, seq: int) -> None:
+        """Queue a MISSION_ITEM_REACHED."""
+        self.events.append(seq)
 
     def capture(self, seq: int, command: int) -> None:
         """Record a camera capture at the present position."""
@@ -137,6 +141,10 @@ class Autopilot:
         """Hold the present position."""
         self._target = (self.state.north_m, self.state.east_m, self.state.up_m)
         self.mode = FlightMode.HOLD
+
+    def hold_position(self) -> None:
+        """Keep the present position as the target without changing mode."""
+        self._target = (self.state.north_m, self.state.east_m, self.state.up_m)
 
     def hold_at(self, north_m: float, east_m: float, up_m: float) -> None:
         """Go to a point and hold there (DO_REPOSITION)."""
@@ -229,7 +237,7 @@ class Autopilot:
             if self._landed_at_s is None:
                 self._landed_at_s = self.state.t_s
                 self.say(6, "Landing detected")
-                if self.mode is FlightMode.MISSION:
+                if self.mode is FlightMode.MISSION and not self.mission.finished:
                     self.mission.landed(self)
             if self.state.t_s - self._landed_at_s >= self.config.disarm_after_land_s:
                 self.disarm("Disarmed by landing")
@@ -248,9 +256,7 @@ class Autopilot:
             self.mode is FlightMode.RTL and self._rtl_phase == "land"
         ):
             return True
-        if self.mode is FlightMode.MISSION and self.mission.current < len(self.mission.items):
-            return self.mission.items[self.mission.current].command == 21
-        return False
+        return self.mode is FlightMode.MISSION and self.mission.ends_landing()
 
     def _stopped_at_setpoint(self) -> bool:
         if self.kind is VehicleKind.QUAD:

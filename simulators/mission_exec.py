@@ -126,14 +126,21 @@ class MissionRunner:
             self.advance(ap)
         self.finished = True
 
+    def ends_landing(self) -> bool:
+        """True while on, or finished by, a NAV_LAND item."""
+        index = min(self.current, len(self.items) - 1)
+        return index >= 0 and self.items[index].command == mavlink.MAV_CMD_NAV_LAND
+
     def advance(self, ap: Autopilot) -> None:
         """Report the current item reached and move to the next."""
-        ap.reached.append(self.current)
+        ap.report_reached(self.current)
         self.current += 1
         self.hold_until_s = None
         if self.current >= len(self.items):
             self.finished = True
-            ap.say(6, "Mission finished, loitering")
+            ap.hold_position()
+            landed = self.items[-1].command == mavlink.MAV_CMD_NAV_LAND
+            ap.say(6, "Mission finished, landed" if landed else "Mission finished, loitering")
 
     def _do_item(self, ap: Autopilot, item: PlanItem) -> bool:
         """Run a non-navigation item; False while it still waits (e.g. NAV_DELAY)."""
@@ -147,7 +154,7 @@ class MissionRunner:
             done = self.jumps_done.get(item.seq, 0)
             if done < int(item.param2) and 0 <= int(item.param1) < len(self.items):
                 self.jumps_done[item.seq] = done + 1
-                ap.reached.append(self.current)
+                ap.report_reached(self.current)
                 self.current = int(item.param1)
                 return True
         elif cmd == mavlink.MAV_CMD_DO_CHANGE_SPEED and item.param2 > 0:

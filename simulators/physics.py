@@ -150,8 +150,6 @@ def step(state: VehicleState, dt_s: float) -> VehicleState:
         return state
     gust_n, gust_e = _gusts(state, dt_s)
     vn, ve, vu = _velocity(state, dt_s)
-    if not state.setpoint.motors_on and state.on_ground:
-        vn = ve = vu = 0.0
     north = state.north_m + (vn + _drift(state, gust_n)) * dt_s
     east = state.east_m + (ve + _drift(state, gust_e)) * dt_s
     up = max(0.0, state.up_m + vu * dt_s)
@@ -182,21 +180,26 @@ def _axis(pos: float, target: float, vel: float, vmax: float, accel: float, dt: 
 
 def _velocity(state: VehicleState, dt_s: float) -> tuple[float, float, float]:
     frame, sp = state.airframe, state.setpoint
+    if not sp.motors_on:  # parked: brake where it is; a multicopter without motors drops
+        sp = Setpoint(state.north_m, state.east_m, -1.0, 0.0, False)
     speed = min(max(sp.speed_mps, 0.0), frame.max_speed_mps)
     dn, de = sp.north_m - state.north_m, sp.east_m - state.east_m
     dist = math.hypot(dn, de)
-    if dist > 1e-6:
-        along = math.hypot(state.vn_mps, state.ve_mps)
-        v = _axis(0.0, dist, along, speed, frame.accel_mps2, dt_s)
-        vn, ve = v * dn / dist, v * de / dist
-    else:
-        vn = _axis(0.0, 0.0, state.vn_mps, speed, frame.accel_mps2, dt_s)
-        ve = _axis(0.0, 0.0, state.ve_mps, speed, frame.accel_mps2, dt_s)
+    wanted = min(speed, math.sqrt(2.0 * frame.accel_mps2 * dist), dist / dt_s)
+    want_n, want_e = (wanted * dn / dist, wanted * de / dist) if dist > 1e-9 else (0.0, 0.0)
+    change_n, change_e = want_n - state.vn_mps, want_e - state.ve_mps
+    change = math.hypot(change_n, change_e)
+    limit = frame.accel_mps2 * dt_s
+    if change > limit:
+        change_n, change_e = change_n * limit / change, change_e * limit / change
+    vn, ve = state.vn_mps + change_n, state.ve_mps + change_e
     if frame.kind is VehicleKind.ROVER:
         return vn, ve, 0.0
     vmax = frame.max_climb_mps if sp.up_m >= state.up_m else frame.max_descent_mps
     vu = _axis(state.up_m, sp.up_m, state.vu_mps, vmax, frame.accel_mps2, dt_s)
     vu = max(-frame.max_descent_mps, min(frame.max_climb_mps, vu))
+    if not sp.motors_on and state.on_ground:
+        vu = 0.0
     return vn, ve, vu
 
 

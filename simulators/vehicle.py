@@ -181,16 +181,15 @@ class SimVehicle:
 
     def _flush_events(self) -> None:
         ap = self.autopilot
-        if not (ap.texts or ap.reached):
+        if not ap.events:
             return
-        for severity, text in ap.texts:
-            self._broadcast(self.telemetry.statustext(severity, text))
-        for seq in ap.reached:
-            self._broadcast(self.telemetry.item_reached(seq))
-        if ap.reached:
-            self._broadcast(self.telemetry.mission_current())
-        ap.texts.clear()
-        ap.reached.clear()
+        for event in ap.events:
+            if isinstance(event, int):
+                self._broadcast(self.telemetry.item_reached(event))
+                self._broadcast(self.telemetry.mission_current())
+            else:
+                self._broadcast(self.telemetry.statustext(*event))
+        ap.events.clear()
 
     def _broadcast(self, msg: Any) -> None:
         for link in self.links:
