@@ -15,9 +15,11 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import shapely
 from shapely import affinity
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
@@ -94,11 +96,8 @@ class Zone:
         return self._shape
 
     def area_local(self, frame: LocalFrame) -> BaseGeometry:
-        """The horizontal area in ``frame`` (a circle as a 64-gon circumscribing it)."""
-        if self.center_lonlat is not None and self.radius_m is not None:
-            x, y = frame.to_local(*self.center_lonlat)
-            return Point(x, y).buffer(self.radius_m * _CIRCLE_OUTSIDE, quad_segs=16)
-        return project_all(frame, [self._shape])[0]
+        """The horizontal area in ``frame`` (a circle as a 64-gon circumscribing it); cached."""
+        return _area_local(self, frame)
 
     def active_during(self, start: datetime, end: datetime) -> bool:
         """True when the zone's time window overlaps ``[start, end]``."""
@@ -115,6 +114,16 @@ class Zone:
         if self.kind is ZoneKind.PERMIT_REQUIRED and self.id in permits:
             return False
         return self.active_during(start, end)
+
+
+@lru_cache(maxsize=4096)
+def _area_local(zone: Zone, frame: LocalFrame) -> BaseGeometry:
+    if zone.center_lonlat is not None and zone.radius_m is not None:
+        x, y = frame.to_local(*zone.center_lonlat)
+        return Point(x, y).buffer(zone.radius_m * _CIRCLE_OUTSIDE, quad_segs=16)
+    area = project_all(frame, [zone.area_lonlat])[0]
+    shapely.prepare(area)
+    return area
 
 
 def _bound(path: Path, i: int, props: dict[str, Any], key: str, default: float) -> float:

@@ -65,7 +65,7 @@ class Layer:
 
     def contains(self, x_m: float, y_m: float) -> bool:
         """True when the point is inside an obstacle of this layer."""
-        return bool(shapely.intersects(self.blocker, shapely.Point(x_m, y_m)))
+        return bool(shapely.intersects_xy(self.blocker, x_m, y_m))
 
 
 def tangent_mask(

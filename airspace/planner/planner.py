@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -34,11 +35,13 @@ from airspace.frames import FloatArray, geoid_height_m
 from airspace.planner.layer import Layer, build_layer
 from airspace.planner.profile import Clearances, VehicleProfile
 from airspace.planner.routing import RouteBuilder
-from airspace.planner.search import shortest_path
+from airspace.planner.search import direct_free, shortest_path
 from airspace.route import AltitudeReference, Route
 from airspace.zones import Zone, ZoneKind
 
 __all__ = ["Planner", "plan_route"]
+
+_ZONE_REACH_M = 5000.0  # zones farther than this from start and goal are ignored
 
 Point3 = tuple[float, float, float]
 DEFAULT_CLEARANCES = Clearances()
@@ -63,7 +66,7 @@ class Planner:
         city: City,
         clearances: Clearances = DEFAULT_CLEARANCES,
         *,
-        layer_step_m: float = 5.0,
+        layer_step_m: float = 10.0,
         min_cruise_agl_m: float = 30.0,
         ceiling_agl_m: float = 150.0,
         simplify_m: float = 1.0,
@@ -182,6 +185,13 @@ class Planner:
         return query.best(levels, min_cruise_agl_m)
 
 
+@dataclass(frozen=True)
+class _Best:
+    cost_s: float
+    alt_amsl_m: float
+    path: FloatArray
+
+
 class _Query:
     """One planning request: endpoints in the local frame, zones, search over layers."""
 
@@ -212,6 +222,9 @@ class _Query:
         )
         self.span = (departure, departure + timedelta(seconds=estimate_s))
         self.blocked_reasons: list[str] = []
+        self._usable: dict[int, bool] = {}
+        self._extra: dict[float, BaseGeometry | None] = {}
+        self.zone_areas = self._relevant_zones(zones)
 
     # -- endpoints ---------------------------------------------------------------------------
 
@@ -244,27 +257,51 @@ class _Query:
         n_m = geoid_height_m(lon, lat)
         return zone.floor_m - n_m - 1.0, zone.ceiling_m - n_m + 1.0
 
+    def _relevant_zones(self, zones: list[Zone]) -> list[tuple[Zone, BaseGeometry]]:
+        """Applicable zones near the flight (within ``_ZONE_REACH_M`` of start or goal)."""
+        reach = shapely.box(*LineString([self.s, self.g]).bounds).buffer(_ZONE_REACH_M)
+        out: list[tuple[Zone, BaseGeometry]] = []
+        for zone in zones:
+            if not zone.applies_to(self.permits, *self.span):
+                continue
+            area = zone.area_local(self.city.frame)
+            if area.intersects(reach):
+                out.append((zone, area.buffer(0.5, join_style="mitre")))
+        return out
+
     def zone_obstacles(self, alt_amsl_m: float, low_amsl_m: float) -> BaseGeometry | None:
         """Union of the zone areas blocking a cruise at ``alt_amsl_m`` (columns from below)."""
         areas = []
-        for zone in self.zones:
-            if not zone.applies_to(self.permits, *self.span):
-                continue
+        for zone, area in self.zone_areas:
             floor, ceiling = self._band_amsl(zone)
             if floor < alt_amsl_m + 1e-6 and ceiling > low_amsl_m - 1e-6:
-                areas.append(zone.area_local(self.city.frame).buffer(0.5, join_style="mitre"))
+                areas.append(area)
         return shapely.union_all(areas) if areas else None
 
-    def layer_for(self, alt_amsl_m: float) -> Layer | None:
+    def extra_at(self, alt_amsl_m: float) -> BaseGeometry | None:
+        """Zone obstacles at this altitude (cached for the query)."""
+        if alt_amsl_m not in self._extra:
+            low = min(self.s_amsl, self.g_amsl, alt_amsl_m)
+            self._extra[alt_amsl_m] = self.zone_obstacles(alt_amsl_m, low)
+        return self._extra[alt_amsl_m]
+
+    def layer_for(self, alt_amsl_m: float, *, confine: bool = False) -> Layer | None:
+        """The layer to search: the cached one, or one rebuilt with the zones in a window.
+
+        Args:
+            alt_amsl_m: cruise altitude.
+            confine: build the zone layer even when no zone is in the window (the cached
+                layer's path crossed a zone outside it).
+        """
         base = self.p.layer(alt_amsl_m)
-        low = min(self.s_amsl, self.g_amsl, alt_amsl_m)
-        extra = self.zone_obstacles(alt_amsl_m, low)
+        extra = self.extra_at(alt_amsl_m)
         if extra is None:
             return base
+        margin = max(self.p.zone_window_m, 0.5 * float(np.hypot(*(self.g - self.s))))
         window = shapely.box(*LineString([self.s, self.g]).bounds).buffer(
-            self.p.zone_window_m, join_style="mitre"
+            margin, join_style="mitre"
         )
-        if not window.intersects(extra):
+        if not confine and not window.intersects(extra):
             return base
         for name, pt in (("start", self.s), ("goal", self.g)):
             if extra.contains(Point(pt)):
@@ -290,47 +327,98 @@ class _Query:
             + pr.vertical_s(self.g_amsl - alt_amsl_m)
         )
 
-    def path_at(self, alt_amsl_m: float) -> FloatArray | None:
+    def usable_layer(self, alt_amsl_m: float) -> Layer | None:
+        """The layer at this altitude, or ``None`` when start or goal is inside its obstacles."""
         layer = self.layer_for(alt_amsl_m)
         if layer is None:
             return None
-        for name, pt in (("start", self.s), ("goal", self.g)):
-            if layer.contains(float(pt[0]), float(pt[1])):
+        if id(layer) not in self._usable:
+            bad = [
+                name
+                for name, pt in (("start", self.s), ("goal", self.g))
+                if layer.contains(float(pt[0]), float(pt[1]))
+            ]
+            for name in bad:
                 self.blocked_reasons.append(
                     f"{name} is within clearance of a building at {alt_amsl_m:.0f} m AMSL"
                 )
-                return None
-        return shortest_path(layer, self.s, self.g)
+            self._usable[id(layer)] = not bad
+        return layer if self._usable[id(layer)] else None
+
+    def _direct_at(self, alt_amsl_m: float) -> bool:
+        layer = self.usable_layer(alt_amsl_m)
+        return layer is not None and direct_free(layer, self.s, self.g)
+
+    def _first_direct(self, order: list[float]) -> _Best | None:
+        """The cheapest layer where the straight line is free (an upper bound to start from).
+
+        Without zones, obstacles only shrink with altitude, so a binary search over the
+        ascending altitudes finds the lowest free one.
+        """
+        if self.zone_areas or order != sorted(order):
+            free = next((alt for alt in order if self._direct_at(alt)), None)
+        else:
+            lo, hi = 0, len(order)
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if self._direct_at(order[mid]):
+                    hi = mid
+                else:
+                    lo = mid + 1
+            free = order[lo] if lo < len(order) else None
+        return None if free is None else self._cost(free, np.stack([self.s, self.g]))
+
+    def _avoid_far_zones(
+        self, alt_amsl_m: float, path: FloatArray | None, budget_m: float
+    ) -> FloatArray | None:
+        """Re-plan inside the zone window when a cached layer's path crossed a zone."""
+        extra = self.extra_at(alt_amsl_m)
+        if path is None or extra is None or not LineString(path).intersects(extra):
+            return path
+        layer = self.layer_for(alt_amsl_m, confine=True)
+        if layer is None or layer.contains(*self.s) or layer.contains(*self.g):
+            return None
+        return shortest_path(layer, self.s, self.g, budget_m)
+
+    def _cost(self, alt_amsl_m: float, path: FloatArray) -> _Best:
+        length = float(np.sum(np.hypot(*np.diff(path, axis=0).T)))
+        return _Best(self.lower_bound_s(alt_amsl_m, length), alt_amsl_m, path)
 
     def best(self, levels: list[float], min_cruise_agl_m: float) -> Route:
-        direct_m = float(np.hypot(*(self.g - self.s)))
-        order = sorted(levels, key=lambda a: self.lower_bound_s(a, direct_m))
-        best: tuple[float, float, FloatArray] | None = None
+        """Search the layers cheapest-first, each confined to paths that could still win."""
+        order = sorted(levels, key=lambda a: self.lower_bound_s(a, 0.0))
+        best = self._first_direct(order)
         for alt in order:
-            if best is not None and self.lower_bound_s(alt, direct_m) >= best[0]:
+            if best is not None and alt == best.alt_amsl_m:
+                break  # every remaining layer is higher, hence dearer, than a straight line here
+            budget_s = math.inf if best is None else best.cost_s - self.lower_bound_s(alt, 0.0)
+            if budget_s <= 0:
                 break
-            path = self.path_at(alt)
-            if path is None:
+            layer = self.usable_layer(alt)
+            if layer is None:
                 continue
-            length = float(np.sum(np.hypot(*np.diff(path, axis=0).T)))
-            cost = self.lower_bound_s(alt, 0.0) + length / self.profile.cruise_speed_mps
-            if best is None or cost < best[0]:
-                best = (cost, alt, path)
+            budget_m = budget_s * self.profile.cruise_speed_mps
+            path = shortest_path(layer, self.s, self.g, budget_m, direct_known_blocked=True)
+            path = self._avoid_far_zones(alt, path, budget_m)
+            if path is not None:
+                found = self._cost(alt, path)
+                if best is None or found.cost_s < best.cost_s:
+                    best = found
         if best is None:
             raise PlanningError(self._explain(levels))
         builder = RouteBuilder(self.city, self.profile, self.departure)
         floor_amsl = self.p.ground_high_amsl_m + min_cruise_agl_m
-        alt = self._lowest_safe(best[2], best[1], floor_amsl)
-        return builder.build(best[2], alt, self.s_amsl, self.g_amsl)
+        alt = self._lowest_safe(best.path, best.alt_amsl_m, floor_amsl)
+        return builder.build(best.path, alt, self.s_amsl, self.g_amsl)
 
     def _lowest_safe(self, path: FloatArray, alt_amsl_m: float, floor_amsl_m: float) -> float:
         """Lowest altitude in [floor, alt] at which ``path`` keeps clear of the raw buildings."""
-        if self.zones:
+        if self.zone_areas:
             return alt_amsl_m  # zone bands make lowering non-monotone: keep the layer
-        line = LineString(path)
-        near = self.city.tree.query(
-            line, predicate="dwithin", distance=self.p.clearances.horizontal_m
-        )
+        # the 16-gon buffer is inscribed in the round one: grow it so it contains the round one
+        reach_m = self.p.clearances.horizontal_m / math.cos(math.pi / 16) + 0.01
+        corridor = LineString(path).buffer(reach_m, quad_segs=4)
+        near = self.city.tree.query(corridor, predicate="intersects")
         tops = self.city.tops_amsl_m[near] + self.p.clearances.vertical_m
         needed = max([floor_amsl_m, *tops.tolist()])
         return float(min(alt_amsl_m, needed))

@@ -11,67 +11,127 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.sparse import coo_matrix  # type: ignore[import-untyped]
+from scipy.sparse import csr_matrix  # type: ignore[import-untyped]
 from scipy.sparse.csgraph import dijkstra  # type: ignore[import-untyped]
 
 from airspace.frames import FloatArray
 from airspace.planner.layer import Layer, tangent_mask
 
-__all__ = ["shortest_path"]
+__all__ = ["direct_free", "shortest_path"]
 
-_BOUND_FACTORS = (1.4, 2.5, math.inf)
+_BOUND_FACTORS = (1.15, 1.6, math.inf)
+_BATCHES = ((0, 8), (8, 40), (40, None))
 
 
-def _links(
-    layer: Layer, p: FloatArray, other: FloatArray, bound_m: float
-) -> tuple[np.ndarray, FloatArray]:
-    """Indices of vertices visible from ``p`` (within the ellipse), and their distances."""
+def _candidates(layer: Layer, p: FloatArray, other: FloatArray, bound_m: float) -> np.ndarray:
+    """Vertices a shortest path may reach first from ``p``: in the ellipse, tangent from ``p``."""
     v = layer.vertices
-    if len(v) == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0)
     d_p = np.hypot(v[:, 0] - p[0], v[:, 1] - p[1])
     d_o = np.hypot(v[:, 0] - other[0], v[:, 1] - other[1])
     cand = np.flatnonzero((d_p + d_o <= bound_m) & (d_p > 1e-6))
-    cand = cand[tangent_mask(p[None, :], v[cand], layer.prev[cand], layer.next[cand])]
-    free = ~layer.blocked(np.repeat(p[None, :], len(cand), axis=0), v[cand])
-    return cand[free], d_p[cand[free]]
+    keep = tangent_mask(p[None, :], v[cand], layer.prev[cand], layer.next[cand])
+    return np.asarray(cand[keep], dtype=np.int64)
+
+
+def _visible(layer: Layer, p: FloatArray, idx: np.ndarray) -> np.ndarray:
+    """The subset of vertex indices ``idx`` that ``p`` sees."""
+    blocked = layer.blocked(np.repeat(p[None, :], len(idx), axis=0), layer.vertices[idx])
+    return np.asarray(idx[~blocked], dtype=np.int64)
+
+
+def _from_goal(
+    layer: Layer, g: FloatArray, g_idx: np.ndarray, bound_m: float
+) -> tuple[FloatArray, np.ndarray]:
+    """Graph distance from the goal to every vertex, and the predecessor towards the goal."""
+    n = layer.n_vertices
+    g_d = np.hypot(*(layer.vertices[g_idx] - g).T)
+    base = layer.graph  # row n is empty: fill it with the goal's links, search from there
+    nnz = base.indptr[n]
+    indptr = base.indptr.copy()
+    indptr[n + 1 :] = nnz + len(g_idx)
+    graph = csr_matrix(
+        (
+            np.concatenate([base.data[:nnz], g_d]),
+            np.concatenate([base.indices[:nnz], g_idx]),
+            indptr,
+        ),
+        shape=base.shape,
+    )
+    dist, pred = dijkstra(graph, directed=True, indices=n, return_predecessors=True, limit=bound_m)
+    return np.asarray(dist, dtype=np.float64), np.asarray(pred)
 
 
 def _search(layer: Layer, s: FloatArray, g: FloatArray, bound_m: float) -> list[int] | None:
+    """Vertex indices of the shortest path (``n`` stands for the start, ``n + 1`` the goal).
+
+    The goal side is exact (every link tested, one Dijkstra from the goal); the start side is
+    lazy: candidate first vertices are tested in increasing order of ``|sv| + dist_g(v)`` and
+    the first one the start sees is the optimum.
+    """
     n = layer.n_vertices
-    s_idx, s_d = _links(layer, s, g, bound_m)
-    g_idx, g_d = _links(layer, g, s, bound_m)
-    if len(s_idx) == 0 or len(g_idx) == 0:
+    if n == 0:
         return None
-    rows = np.concatenate([np.full(len(s_idx), n), s_idx, np.full(len(g_idx), n + 1), g_idx])
-    cols = np.concatenate([s_idx, np.full(len(s_idx), n), g_idx, np.full(len(g_idx), n + 1)])
-    data = np.concatenate([s_d, s_d, g_d, g_d])
-    graph = layer.graph + coo_matrix((data, (rows, cols)), shape=layer.graph.shape).tocsr()
-    dist, pred = dijkstra(graph, directed=False, indices=n, return_predecessors=True, limit=bound_m)
-    if not math.isfinite(dist[n + 1]):
+    g_idx = _visible(layer, g, _candidates(layer, g, s, bound_m))
+    if len(g_idx) == 0:
         return None
-    path = [n + 1]
-    while path[-1] != n:
+    dist_g, pred = _from_goal(layer, g, g_idx, bound_m)
+    s_idx = _candidates(layer, s, g, bound_m)
+    total = np.hypot(*(layer.vertices[s_idx] - s).T) + dist_g[s_idx]
+    keep = total <= bound_m
+    s_idx, total = s_idx[keep], total[keep]
+    s_idx = s_idx[np.argsort(total, kind="stable")]
+    first = None
+    for lo, hi in _BATCHES:
+        seen = _visible(layer, s, s_idx[lo:hi])
+        if len(seen):
+            first = int(seen[0])
+            break
+    if first is None:
+        return None
+    path = [n, first]
+    while path[-1] != n:  # n is the goal's row in this search
         path.append(int(pred[path[-1]]))
-    return path[::-1]
+    path[-1] = n + 1
+    return path
 
 
-def shortest_path(layer: Layer, s: FloatArray, g: FloatArray) -> FloatArray | None:
+def direct_free(layer: Layer, s: FloatArray, g: FloatArray) -> bool:
+    """True when the straight segment ``s -> g`` crosses no obstacle of the layer."""
+    return not layer.blocked(s[None, :], g[None, :])[0]
+
+
+def shortest_path(
+    layer: Layer,
+    s: FloatArray,
+    g: FloatArray,
+    max_length_m: float = math.inf,
+    *,
+    direct_known_blocked: bool = False,
+) -> FloatArray | None:
     """Shortest obstacle-free polyline from ``s`` to ``g`` at this layer, or ``None``.
 
     Args:
         layer: the prepared layer.
         s: start (x, y), metres in the local frame; must be outside the obstacles.
         g: goal (x, y).
+        max_length_m: only paths at most this long are of interest (the search is confined
+            to the ellipse they can reach, which makes hopeless layers cheap to reject).
+        direct_known_blocked: the caller already knows the straight line is blocked.
 
     Returns:
-        Array (k, 2) of points from ``s`` to ``g`` inclusive, or ``None`` when unreachable.
+        Array (k, 2) of points from ``s`` to ``g`` inclusive, or ``None`` when there is no
+        path (no path within ``max_length_m``).
     """
-    if not layer.blocked(s[None, :], g[None, :])[0]:
-        return np.stack([s, g])
     direct = float(np.hypot(*(g - s)))
-    for factor in _BOUND_FACTORS:
-        path = _search(layer, s, g, direct * factor)
+    if direct > max_length_m:
+        return None
+    if not direct_known_blocked and direct_free(layer, s, g):
+        return np.stack([s, g])
+    # one search when a budget confines it, else widening ellipses
+    finite = math.isfinite(max_length_m)
+    bounds = [max_length_m] if finite else [direct * f for f in _BOUND_FACTORS]
+    for bound in bounds:
+        path = _search(layer, s, g, bound)
         if path is not None:
             n = layer.n_vertices
             pts = [s if i == n else g if i == n + 1 else layer.vertices[i] for i in path]
