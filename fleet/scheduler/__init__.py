@@ -8,7 +8,14 @@ Solomon benchmark measures against OR-Tools and VROOM (:mod:`fleet.scheduler.pee
 
 from fleet.scheduler.errors import InstanceFormatError, SchedulerError
 from fleet.scheduler.inspection_work import estimate_inspection_work, pattern_inspection_work
-from fleet.scheduler.legcost import LegCostModel, LegMatrix, StraightLineLegCost, pairwise_matrix
+from fleet.scheduler.legcost import (
+    LegCostModel,
+    LegMatrix,
+    PlannedRouteLegCost,
+    RoutePlanner,
+    StraightLineLegCost,
+    pairwise_matrix,
+)
 from fleet.scheduler.planner import schedule
 from fleet.scheduler.replan import frozen_trips, replan
 from fleet.scheduler.types import (
@@ -36,7 +43,9 @@ __all__ = [
     "InstanceFormatError",
     "LegCostModel",
     "LegMatrix",
+    "PlannedRouteLegCost",
     "Replan",
+    "RoutePlanner",
     "Schedule",
     "SchedulerError",
     "SchedulingProblem",

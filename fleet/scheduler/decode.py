@@ -3,9 +3,10 @@
 The engine works on rounded integers and on per-task energy allowances, so every route is
 replayed here in double precision with the real leg figures: the vehicle waits for a task's
 earliest start (at the dock before a trip's first task, on the ground at the stop otherwise:
-waiting draws no energy), must end it by its deadline, and must keep enough energy to reach the nearest
-dock. When the next task would break the energy rule, the trip is closed at the nearest dock,
-the battery recharged or swapped, and a new trip started (the repair keeps the plan flyable).
+waiting draws no energy), must end it by its deadline, and must keep enough energy to reach
+the nearest dock. When the next task would break the energy rule, the trip is closed at the
+nearest dock, the battery recharged or swapped, and a new trip started (the repair keeps the
+plan flyable).
 A task that cannot be kept is returned with the reason instead of being silently dropped.
 """
 

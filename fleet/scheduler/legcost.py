@@ -13,13 +13,14 @@ one call per pair, see :func:`pairwise_matrix`).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
 
+from airspace.route import Route
 from fleet.energy import Leg, LegEstimate, horizontal_distance_m, leg_estimate
 from fleet.model import GeoPoint, Vehicle
 
@@ -135,3 +136,39 @@ class StraightLineLegCost:
 
 
 _CALIBRATION = (GeoPoint(139.7, 35.69), GeoPoint(139.7, 35.69001), GeoPoint(139.7, 35.7))
+
+
+RoutePlanner = Callable[[Vehicle, GeoPoint, GeoPoint], Route | None]
+
+
+class PlannedRouteLegCost(StraightLineLegCost):
+    """Legs along routes from a planner (e.g. the airspace planner), straight lines otherwise.
+
+    ``planner(vehicle, start, end)`` returns the :class:`airspace.route.Route` to fly, or
+    ``None`` when it has none (ground robots, or no route found); energy and time then come from
+    :func:`fleet.energy.leg_estimate` along that route. Matrices call the planner once per pair
+    (:func:`pairwise_matrix`), so cache inside the planner for large problems.
+    """
+
+    def __init__(self, planner: RoutePlanner, cruise_agl_m: float = 60.0) -> None:
+        """Args:
+        planner: route source; ``None`` falls back to the straight line.
+        cruise_agl_m: cruise height of straight-line fallback legs.
+        """
+        super().__init__(cruise_agl_m)
+        self.planner = planner
+
+    def leg(
+        self, vehicle: Vehicle, start: GeoPoint, end: GeoPoint, payload_kg: float
+    ) -> LegEstimate:
+        """The leg along the planner's route when there is one."""
+        route = self.planner(vehicle, start, end)
+        if route is None:
+            return super().leg(vehicle, start, end, payload_kg)
+        return leg_estimate(vehicle, Leg(start, end, payload_kg, route=route))
+
+    def matrix(
+        self, vehicle: Vehicle, origins: Sequence[GeoPoint], destinations: Sequence[GeoPoint]
+    ) -> LegMatrix:
+        """One planner call per pair (see :func:`pairwise_matrix`)."""
+        return pairwise_matrix(self, vehicle, origins, destinations)

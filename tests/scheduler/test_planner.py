@@ -148,3 +148,34 @@ def test_problem_rejects_unknown_home_dock() -> None:
 
     with pytest.raises(SchedulerError, match="unknown home dock 'nowhere'"):
         problem([drone("d0", "nowhere")], [])
+
+
+def test_planned_routes_replace_straight_lines() -> None:
+    from airspace.route import Route, Waypoint
+    from fleet.energy import horizontal_distance_m
+    from fleet.scheduler import PlannedRouteLegCost
+
+    def detour(vehicle, a, b):  # type: ignore[no-untyped-def]
+        """Climb 60 m, fly around a block via a point 1 km north of the midpoint, descend."""
+        mid = GeoPoint((a.lon_deg + b.lon_deg) / 2, (a.lat_deg + b.lat_deg) / 2 + 0.009)
+        path = [(a, 40.0), (a, 100.0), (mid, 100.0), (b, 100.0), (b, 40.0)]
+        t, out = T0, []
+        for i, (p, alt) in enumerate(path):
+            if i:
+                (q, q_alt) = path[i - 1]
+                flat = horizontal_distance_m(q.lon_lat, p.lon_lat) / 15.0
+                t += timedelta(seconds=max(flat, abs(alt - q_alt) / 2.0))
+            out.append(Waypoint(p.lon_deg, p.lat_deg, alt, 40.0, t))
+        return Route(tuple(out), 0.0, (t - T0).total_seconds())
+
+    rng = random.Random(4)
+    missions = [
+        replace(m, earliest_pickup=T0, latest_delivery=T0 + timedelta(hours=3))
+        for m in deliveries(2, rng)
+    ]
+    p = problem([drone("d0", "dock0")], missions)
+    straight = schedule(p, **FAST)
+    routed = schedule(p, leg_cost=PlannedRouteLegCost(detour), **FAST)
+    assert check_schedule(p, routed) == []
+    assert routed.energy_wh > straight.energy_wh
+    assert routed.makespan > straight.makespan
