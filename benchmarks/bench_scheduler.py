@@ -331,7 +331,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--solvers", nargs="*", default=list(SOLVERS), choices=list(SOLVERS))
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
-        "--drone-time-limit", type=float, default=6.0, help="search budget of the drone run"
+        "--drone-time-limit", type=float, default=5.0, help="search budget of the drone run"
     )
     parser.add_argument("--no-write", action="store_true", help="do not write results files")
     args = parser.parse_args(argv)

@@ -13,7 +13,8 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from pyvrp import Solution, solve
+from pyvrp import Solution, SolveParams, solve
+from pyvrp.search import NeighbourhoodParams
 from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, StoppingCriterion
 
 from fleet.model import Delivery
@@ -33,6 +34,8 @@ from fleet.scheduler.types import (
     VehicleSchedule,
 )
 
+LARGE = 300  # tasks; above this the local search uses a smaller neighbourhood
+LARGE_PARAMS = SolveParams(neighbourhood=NeighbourhoodParams(num_neighbours=20))
 BUSY = "the fleet's time and batteries went to higher-priority or cheaper missions"
 
 
@@ -62,25 +65,19 @@ def schedule(
         Per-vehicle trips with ETAs and energy, and every mission left out with its reason.
     """
     began = time.perf_counter()
-    legs = leg_cost or StraightLineLegCost()
-    work = inspection_work or pattern_inspection_work
-    fleet = group_fleet(problem)
-    if not fleet.classes:
+    if not problem.vehicles:
         return _nobody(problem)
-    tasks, rejected = _tasks(problem, fleet, legs, work)
-    mats = class_matrices(problem, fleet.classes, tasks, legs)
-    n_docks = len(problem.docks)
-    kept, screened = screen(tasks, fleet, mats, n_docks)
-    kept, partnerless = _complete_relays(kept)
-    rejected += screened + partnerless
-    mats = _restrict(mats, tasks, kept, n_docks)
-    unassigned = [Unassigned(r.mission_id, r.reason, r.detail) for r in rejected]
-    if not kept:
+    built, unassigned = prepare(
+        problem, leg_cost or StraightLineLegCost(), inspection_work or pattern_inspection_work
+    )
+    if built is None:
         return Schedule(problem.start, _empty(problem), tuple(unassigned))
-    built = build(problem, kept, fleet, mats)
     initial = greedy_solution(built)
     stop = _stop(time_limit_s, max_iterations)
-    result = solve(built.data, stop=stop, seed=seed, display=False, initial_solution=initial)
+    params = LARGE_PARAMS if len(built.tasks) > LARGE else SolveParams()
+    result = solve(
+        built.data, stop=stop, seed=seed, display=False, initial_solution=initial, params=params
+    )
     vehicles, lost = _decode(built, problem, result.best)
     return Schedule(
         problem.start,
@@ -88,6 +85,33 @@ def schedule(
         tuple(unassigned + lost),
         solver_runtime_s=time.perf_counter() - began,
     )
+
+
+def prepare(
+    problem: SchedulingProblem, legs: LegCostModel, work: InspectionWorkFn
+) -> tuple[Built | None, list[Unassigned]]:
+    """Tasks, screening and engine data; ``None`` when no task is left to place.
+
+    Args:
+        problem: the scheduling problem (with at least one vehicle).
+        legs: travel model.
+        work: inspection time and energy.
+
+    Returns:
+        The engine data (or ``None``) and the missions rejected before solving, with reasons.
+    """
+    fleet = group_fleet(problem)
+    tasks, rejected = _tasks(problem, fleet, legs, work)
+    mats = class_matrices(problem, fleet.classes, tasks, legs)
+    n_docks = len(problem.docks)
+    kept, screened = screen(tasks, fleet, mats, n_docks)
+    kept, partnerless = _complete_relays(kept)
+    rejected += screened + partnerless
+    unassigned = [Unassigned(r.mission_id, r.reason, r.detail) for r in rejected]
+    if not kept:
+        return None, unassigned
+    mats = _restrict(mats, tasks, kept, n_docks)
+    return build(problem, kept, fleet, mats), unassigned
 
 
 def _stop(time_limit_s: float, max_iterations: int | None) -> StoppingCriterion:
