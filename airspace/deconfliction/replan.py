@@ -6,39 +6,65 @@ cruise height is the planner's ``cruise_agl_m``, and a delay is a later ``depart
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
+from datetime import timedelta
 
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from airspace.deconfliction.fixes import PlanRequest, RoutePlanner
+from airspace.intents.projection import LocalProjection
 from airspace.intents.volume import Circle, Volume4D
 from airspace.planner import Planner, VehicleProfile
 from airspace.route import AltitudeReference, Route
+from airspace.volumes import VolumeSettings
 from airspace.zones import Zone, ZoneKind
 
 
-def volume_as_zone(volume: Volume4D, zone_id: str) -> Zone:
-    """A temporary restriction covering ``volume`` (outline, W84 band, time window)."""
+def volume_as_zone(
+    volume: Volume4D,
+    zone_id: str,
+    *,
+    lateral_margin_m: float = 0.0,
+    vertical_margin_m: float = 0.0,
+    time_margin: timedelta = timedelta(0),
+) -> Zone:
+    """A temporary restriction covering ``volume`` grown by the given margins.
+
+    The margins are the buffers our own volumes will add around the new route (lateral and
+    vertical buffers, time uncertainty), so a route that respects the zone yields volumes that
+    do not meet ``volume``.
+    """
     outline = volume.outline
-    shape: dict[str, object] = (
-        {
+    shape: dict[str, object]
+    if isinstance(outline, Circle):
+        shape = {
             "center_lonlat": (outline.center_lon_deg, outline.center_lat_deg),
-            "radius_m": outline.radius_m,
+            "radius_m": outline.radius_m + lateral_margin_m,
         }
-        if isinstance(outline, Circle)
-        else {"polygon_lonlat": shapely.Polygon(outline.vertices_lonlat_deg)}
-    )
+    else:
+        shape = {"polygon_lonlat": _grown(outline.vertices_lonlat_deg, lateral_margin_m)}
     return Zone(
         zone_id,
         ZoneKind.TEMPORARY_RESTRICTION,
-        floor_m=volume.altitude_lower_w84_m,
-        ceiling_m=volume.altitude_upper_w84_m,
+        floor_m=volume.altitude_lower_w84_m - vertical_margin_m,
+        ceiling_m=volume.altitude_upper_w84_m + vertical_margin_m,
         altitude_reference=AltitudeReference.W84,
-        start=volume.time_start,
-        end=volume.time_end,
+        start=volume.time_start - time_margin,
+        end=volume.time_end + time_margin,
         name="busy operational-intent volume",
         **shape,  # type: ignore[arg-type]
     )
+
+
+def _grown(vertices: tuple[tuple[float, float], ...], margin_m: float) -> BaseGeometry:
+    if margin_m <= 0:
+        return shapely.Polygon(vertices)
+    frame = LocalProjection(*vertices[0])
+    local = shapely.Polygon([frame.to_xy_m(lon, lat) for lon, lat in vertices])
+    grown = local.buffer(margin_m / math.cos(math.pi / 16), quad_segs=4)
+    return shapely.Polygon([frame.to_lonlat_deg(x, y) for x, y in grown.exterior.coords])
 
 
 def planner_for(
@@ -49,6 +75,7 @@ def planner_for(
     *,
     zones: Iterable[Zone] = (),
     permits: frozenset[str] = frozenset(),
+    volumes: VolumeSettings | None = None,
 ) -> RoutePlanner:
     """A :data:`RoutePlanner` flying ``start`` -> ``goal`` (lon, lat, height above ground).
 
@@ -59,12 +86,23 @@ def planner_for(
         profile: vehicle performance (the planner's default when ``None``).
         zones: standing zones to respect besides the avoided volumes.
         permits: permit-required zones the operator may enter.
+        volumes: the buffers of our volumes; avoided volumes are grown by them (plus 1 m, and
+            the time margin of a 30-minute flight).
     """
     fixed = tuple(zones)
     vehicle = profile or VehicleProfile()
+    vs = volumes or VolumeSettings()
+    margins = {
+        "lateral_margin_m": vs.lateral_buffer_m + 1.0,
+        "vertical_margin_m": vs.vertical_buffer_m + 1.0,
+        "time_margin": timedelta(seconds=vs.time_buffer_s + vs.time_uncertainty_per_s * 1800),
+    }
 
     def plan(request: PlanRequest) -> Route:
-        busy = tuple(volume_as_zone(v, f"busy-{i}") for i, v in enumerate(request.avoid))
+        busy = tuple(
+            volume_as_zone(v, f"busy-{i}", **margins)  # type: ignore[arg-type]
+            for i, v in enumerate(request.avoid)
+        )
         return planner.plan(
             start,
             goal,
