@@ -65,14 +65,15 @@ def _dock_point(lon: float, lat: float) -> GeoPoint:
 
 
 def screen(
-    tasks: list[Task], fleet: Fleet, mats: list[LegMatrix], n_docks: int
+    tasks: list[Task], fleet: Fleet, mats: list[LegMatrix], n_docks: int, horizon_s: float
 ) -> tuple[list[Task], list[Rejection]]:
     """Keep, per task, the classes that can serve it alone; reject tasks no class can.
 
-    A class can serve a task when some vehicle of it can leave its dock when available,
-    reach the start, do the service and end by the task's deadline (else the window is
-    infeasible), and a full battery covers dock-to-start, the service and end-to-nearest-dock
-    (else it is beyond range).
+    A class can serve a task when a full battery covers dock-to-start, the service and
+    end-to-nearest-dock (else it is beyond range), and some vehicle of it can leave its dock
+    when available, reach the start, do the service and end by the task's deadline and be back
+    at a dock by the end of the horizon (else the window is infeasible). The reason given is
+    the window when some class had the range but not the time.
     """
     kept, rejected = [], []
     for i, task in enumerate(tasks):
@@ -80,7 +81,7 @@ def screen(
         ok: dict[int, Service] = {}
         reasons: list[tuple[UnassignedReason, str]] = []
         for k, service in task.service.items():
-            verdict = _class_verdict(task, node, k, service, fleet, mats[k], n_docks)
+            verdict = _class_verdict(task, node, (k, service), fleet, mats[k], (n_docks, horizon_s))
             if verdict is None:
                 ok[k] = service
             else:
@@ -88,12 +89,8 @@ def screen(
         if ok:
             kept.append(_with_service(task, ok))
             continue
-        reason = (
-            UnassignedReason.BEYOND_RANGE
-            if any(r is UnassignedReason.BEYOND_RANGE for r, _ in reasons)
-            and all(r is not UnassignedReason.WINDOW_INFEASIBLE for r, _ in reasons)
-            else reasons[0][0]
-        )
+        window = UnassignedReason.WINDOW_INFEASIBLE
+        reason = window if any(r is window for r, _ in reasons) else reasons[0][0]
         details = "; ".join(d for _, d in reasons)
         rejected.append(Rejection(task.mission_id, reason, f"{task.key}: {details}"))
     return kept, rejected
@@ -104,8 +101,14 @@ def _with_service(task: Task, service: dict[int, Service]) -> Task:
 
 
 def _class_verdict(
-    task: Task, node: int, k: int, service: Service, fleet: Fleet, m: LegMatrix, n_docks: int
+    task: Task,
+    node: int,
+    offer: tuple[int, Service],
+    fleet: Fleet,
+    m: LegMatrix,
+    limits: tuple[int, float],
 ) -> tuple[UnassignedReason, str] | None:
+    (k, service), (n_docks, horizon_s) = offer, limits
     cls = fleet.classes[k]
     back_wh = float(m.energy_wh[node, :n_docks].min())
     energy = float(m.energy_wh[:n_docks, node].min()) + service.energy_wh + back_wh
@@ -120,10 +123,12 @@ def _class_verdict(
         for kk, dock, avail, _ in fleet.groups
         if kk == k
     )
-    if finish > task.late_s:
+    deadline = min(task.late_s, horizon_s - float(m.duration_s[node, :n_docks].min()))
+    if finish > deadline:
         return (
             UnassignedReason.WINDOW_INFEASIBLE,
-            f"earliest {cls.kind.value} finish is {finish - task.late_s:.0f} s after the deadline",
+            f"earliest {cls.kind.value} finish is {finish - deadline:.0f} s too late "
+            f"for the deadline or the end of the horizon",
         )
     return None
 

@@ -104,7 +104,8 @@ def prepare(
     tasks, rejected = _tasks(problem, fleet, legs, work)
     mats = class_matrices(problem, fleet.classes, tasks, legs)
     n_docks = len(problem.docks)
-    kept, screened = screen(tasks, fleet, mats, n_docks)
+    horizon_s = (problem.end - problem.start).total_seconds()
+    kept, screened = screen(tasks, fleet, mats, n_docks, horizon_s)
     kept, partnerless = _complete_relays(kept)
     rejected += screened + partnerless
     unassigned = [Unassigned(r.mission_id, r.reason, r.detail) for r in rejected]
