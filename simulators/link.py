@@ -86,11 +86,13 @@ class UdpLink(asyncio.DatagramProtocol):
 
     def _receive(self, data: bytes, addr: Address) -> None:
         self.remote = addr
+        # A UDP datagram carries whole frames: never let a broken frame swallow the next one.
+        self.mav.buf = bytearray()
+        self.mav.buf_index = 0
+        self.mav.expected_length = mavlink.HEADER_LEN_V1 + 2
         try:
             messages = self.mav.parse_buffer(data) or []
         except Exception:  # pymavlink raises on some malformed input even when robust
-            self.mav.buf = bytearray()
-            self.mav.buf_index = 0
             return
         for msg in messages:
             if msg.get_type() != "BAD_DATA":

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -25,7 +26,14 @@ from simulators.link import LinkFaults, UdpLink
 from simulators.mission_exec import CaptureEvent
 from simulators.mission_server import MissionServer
 from simulators.params import ParamTable, default_params
-from simulators.physics import QUAD_AIRFRAME, ROVER_AIRFRAME, VehicleKind, Wind, initial_state
+from simulators.physics import (
+    QUAD_AIRFRAME,
+    ROVER_AIRFRAME,
+    Airframe,
+    VehicleKind,
+    Wind,
+    initial_state,
+)
 from simulators.plan import FENCE, MISSION, RALLY, PlanItem, geofence_from_items
 from simulators.px4_modes import FlightMode, flight_mode_from_custom
 from simulators.telemetry import AUTOPILOT_VERSION, RATE_TABLES, Telemetry
@@ -59,6 +67,7 @@ class VehicleSpec:
     config: AutopilotConfig = field(default_factory=AutopilotConfig)
     wind: Wind = field(default_factory=Wind)
     payload_kg: float = 0.0
+    airframe: Airframe | None = None  # None: the stock quad or rover of ``kind``
 
     @property
     def sysid(self) -> int:
@@ -83,7 +92,9 @@ class SimVehicle:
         self.spec = spec
         self.sysid = spec.sysid
         self.now_s = clock
-        airframe = QUAD_AIRFRAME if spec.kind is VehicleKind.QUAD else ROVER_AIRFRAME
+        airframe = spec.airframe or (
+            QUAD_AIRFRAME if spec.kind is VehicleKind.QUAD else ROVER_AIRFRAME
+        )
         wind = spec.wind if spec.wind.seed else replace(spec.wind, seed=spec.sysid)
         self.autopilot = Autopilot(
             initial_state(airframe, wind, spec.payload_kg),
@@ -94,6 +105,7 @@ class SimVehicle:
         self.params = ParamTable(default_params(spec.config, self.sysid))
         self.faults = LinkFaults(seed=spec.sysid)
         self.links: list[UdpLink] = []
+        self.status_log: deque[str] = deque(maxlen=200)  # last STATUSTEXTs, for inspection
         self.plans: dict[int, tuple[PlanItem, ...]] = {MISSION: (), FENCE: (), RALLY: ()}
         self.mission_valid = False
         self._check_due_s: float | None = None
@@ -101,7 +113,7 @@ class SimVehicle:
         self._last_tick_s = self._boot_s
         self._last_gcs_heartbeat_s: float | None = None
         self.mission_server = MissionServer(
-            self.sysid, self.plans.__getitem__, self._store_plan, self.set_mission_current
+            self.sysid, self.plans.__getitem__, self.load_plan, self.set_mission_current
         )
 
     # ---- lifecycle -----------------------------------------------------------------------
@@ -189,6 +201,7 @@ class SimVehicle:
                 self._broadcast(self.telemetry.mission_current())
             else:
                 self._broadcast(self.telemetry.statustext(*event))
+                self.status_log.append(event[1])
         ap.events.clear()
 
     def _broadcast(self, msg: Any) -> None:
@@ -296,7 +309,8 @@ class SimVehicle:
 
     # ---- plans and checks ----------------------------------------------------------------
 
-    def _store_plan(self, mission_type: int, items: tuple[PlanItem, ...]) -> None:
+    def load_plan(self, mission_type: int, items: tuple[PlanItem, ...]) -> None:
+        """Store a mission, geofence or rally plan as an upload would (then check a mission)."""
         self.plans[mission_type] = items
         ap = self.autopilot
         if mission_type == FENCE:

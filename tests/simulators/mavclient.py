@@ -29,6 +29,8 @@ class MavClient(asyncio.DatagramProtocol):
 
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
         self.peer = addr
+        self.mav.buf, self.mav.buf_index = bytearray(), 0
+        self.mav.expected_length = mavlink.HEADER_LEN_V1 + 2
         for msg in self.mav.parse_buffer(data) or []:
             if msg.get_type() != "BAD_DATA":
                 self.queue.put_nowait(msg)
