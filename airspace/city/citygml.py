@@ -200,18 +200,18 @@ def _check_crs(path: Path, el: etree._Element) -> None:
 
 def _read_all(path: Path, storey_m: float, default_m: float) -> list[_Raw]:
     raws: list[_Raw] = []
+    tags = ("{*}Building", "{*}Envelope")
     try:
-        for _, el in etree.iterparse(
-            str(path), events=("end",), tag=("{*}Building", "{*}Envelope")
-        ):
-            if _local(el) == "Envelope":
-                _check_crs(path, el)
-                continue
-            parent = el.getparent()
-            if parent is not None and _local(parent) == "consistsOfBuildingPart":
-                continue
-            raws.extend(_read_building(path, el, storey_m, default_m))
-            el.clear()
+        with path.open("rb") as fh:
+            for _, el in etree.iterparse(fh, events=("end",), tag=tags):
+                if _local(el) == "Envelope":
+                    _check_crs(path, el)
+                    continue
+                parent = el.getparent()
+                if parent is not None and _local(parent) == "consistsOfBuildingPart":
+                    continue
+                raws.extend(_read_building(path, el, storey_m, default_m))
+                el.clear()
     except etree.XMLSyntaxError as exc:
         raise DataError(f"{path}: malformed XML ({exc})") from None
     except OSError as exc:

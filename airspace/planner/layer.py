@@ -1,8 +1,9 @@
 """One altitude layer: merged buffered obstacles and their visibility graph, built once.
 
 At cruise altitude ``alt_amsl_m`` a building is an obstacle when its roof + vertical clearance is
-above that altitude. Its footprint is grown by the horizontal clearance (mitre joins, which
-contain the round buffer: conservative), all are merged, then simplified *outward* (grow by
+above that altitude. Its footprint is grown by the horizontal clearance (mitre joins bevelled
+at the clearance distance, mitre limit 1: they contain the round buffer, so conservative, and
+add at most ~8% at right-angle corners), all are merged, then simplified *outward* (grow by
 ``simplify_m`` then Douglas-Peucker with the same tolerance: the result still contains the
 exact buffer) to keep the vertex count low. Holes are filled (a courtyard is not a corridor).
 
@@ -88,12 +89,12 @@ def _obstacles(
     if len(footprints) == 0:
         return Polygon()
     grown = shapely.buffer(
-        footprints, horizontal_m + _MARGIN_M, join_style="mitre", mitre_limit=2.0
+        footprints, horizontal_m + _MARGIN_M, join_style="mitre", mitre_limit=1.0
     )
     merged = shapely.union_all(grown)
     if simplify_m > 0:
         merged = shapely.simplify(
-            shapely.buffer(merged, simplify_m, join_style="mitre", mitre_limit=2.0), simplify_m
+            shapely.buffer(merged, simplify_m, join_style="mitre", mitre_limit=1.0), simplify_m
         )
     parts = [Polygon(p.exterior) for p in shapely.get_parts(merged) if isinstance(p, Polygon)]
     merged = shapely.union_all(parts)

@@ -182,7 +182,7 @@ class Planner:
             raise PlanningError(
                 f"no cruise altitude between {min_cruise_agl_m} and {ceiling} m AGL"
             )
-        return query.best(levels, min_cruise_agl_m)
+        return query.best(levels, min_cruise_agl_m, lower=cruise_agl_m is None)
 
 
 @dataclass(frozen=True)
@@ -259,7 +259,7 @@ class _Query:
 
     def _relevant_zones(self, zones: list[Zone]) -> list[tuple[Zone, BaseGeometry]]:
         """Applicable zones near the flight (within ``_ZONE_REACH_M`` of start or goal)."""
-        reach = shapely.box(*LineString([self.s, self.g]).bounds).buffer(_ZONE_REACH_M)
+        reach = LineString([self.s, self.g]).buffer(_ZONE_REACH_M)
         out: list[tuple[Zone, BaseGeometry]] = []
         for zone in zones:
             if not zone.applies_to(self.permits, *self.span):
@@ -298,9 +298,7 @@ class _Query:
         if extra is None:
             return base
         margin = max(self.p.zone_window_m, 0.5 * float(np.hypot(*(self.g - self.s))))
-        window = shapely.box(*LineString([self.s, self.g]).bounds).buffer(
-            margin, join_style="mitre"
-        )
+        window = LineString([self.s, self.g]).buffer(margin, cap_style="square", join_style="mitre")
         if not confine and not window.intersects(extra):
             return base
         for name, pt in (("start", self.s), ("goal", self.g)):
@@ -384,7 +382,7 @@ class _Query:
         length = float(np.sum(np.hypot(*np.diff(path, axis=0).T)))
         return _Best(self.lower_bound_s(alt_amsl_m, length), alt_amsl_m, path)
 
-    def best(self, levels: list[float], min_cruise_agl_m: float) -> Route:
+    def best(self, levels: list[float], min_cruise_agl_m: float, *, lower: bool = True) -> Route:
         """Search the layers cheapest-first, each confined to paths that could still win."""
         order = sorted(levels, key=lambda a: self.lower_bound_s(a, 0.0))
         best = self._first_direct(order)
@@ -408,7 +406,9 @@ class _Query:
             raise PlanningError(self._explain(levels))
         builder = RouteBuilder(self.city, self.profile, self.departure)
         floor_amsl = self.p.ground_high_amsl_m + min_cruise_agl_m
-        alt = self._lowest_safe(best.path, best.alt_amsl_m, floor_amsl)
+        alt = best.alt_amsl_m
+        if lower:
+            alt = self._lowest_safe(best.path, alt, floor_amsl)
         return builder.build(best.path, alt, self.s_amsl, self.g_amsl)
 
     def _lowest_safe(self, path: FloatArray, alt_amsl_m: float, floor_amsl_m: float) -> float:
