@@ -271,7 +271,7 @@ def check_plan(problem: SchedulingProblem, plan: Schedule) -> list[str]:
             for stop in trip.stops:
                 m = missions[stop.mission_id]
                 assert isinstance(m, Delivery)
-                if stop.kind is StopKind.PICKUP and stop.departure < m.earliest_pickup:
+                if stop.kind is StopKind.PICKUP and stop.begin < m.earliest_pickup:
                     bad.append(f"{m.id}: early pickup")
                 if stop.kind is StopKind.DROPOFF and stop.departure > m.latest_delivery:
                     bad.append(f"{m.id}: late delivery")

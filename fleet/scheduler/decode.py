@@ -4,7 +4,8 @@ The engine works on rounded integers and on per-task energy allowances, so every
 replayed here in double precision with the real leg figures: the vehicle waits for a task's
 earliest start (at the dock before a trip's first task, on the ground at the stop otherwise:
 waiting draws no energy), must end it by its deadline, and must keep enough energy to reach
-the nearest dock. When the next task would break the energy rule, the trip is closed at the
+the nearest dock. When the next task would break the energy rule, or would mean waiting more
+than :data:`WAIT_AT_DOCK_S` at its stop and a dock visit fits, the trip is closed at the
 nearest dock, the battery recharged or swapped, and a new trip started (the repair keeps the
 plan flyable).
 A task that cannot be kept is returned with the reason instead of being silently dropped.
@@ -23,6 +24,7 @@ from fleet.scheduler.tasks import Service, Task
 from fleet.scheduler.types import Stop, StopKind, Trip, Unassigned, UnassignedReason
 
 EPS_S = 1e-6
+WAIT_AT_DOCK_S = 600.0  # a longer wait mid-trip is spent at the nearest dock when it fits
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +93,8 @@ class _Replay:
         node = len(self.docks) + i
         service = task.service[self.k]
         attempt = self._try(task, node, service)
-        if attempt is None and self.trip_tasks:
+        long_wait = attempt is not None and attempt[1] - attempt[0] > WAIT_AT_DOCK_S
+        if self.trip_tasks and (attempt is None or (long_wait and self._break_fits(task, node))):
             self.close(self.nearest_dock(self.pos))
             attempt = self._try(task, node, service)
         if attempt is None:
@@ -119,6 +122,14 @@ class _Replay:
         if end > task.late_s + EPS_S or self.trip_energy_wh + energy + back_wh > self.budget_wh:
             return None
         return arrive, begin, end, energy, d + service.distance_m
+
+    def _break_fits(self, task: Task, node: int) -> bool:
+        """Whether going back to the nearest dock (and recharging) first still meets ``task``."""
+        dock = self.nearest_dock(self.pos)
+        e, t, _ = self.leg(self.pos, dock)
+        ready = self.time_s + t + self.docks[dock].recharge_time_s(self.trip_energy_wh + e)
+        arrive = max(ready + self.leg(dock, node)[1], task.early_s)
+        return arrive + task.service[self.k].duration_s <= task.late_s
 
     def close(self, dock: int) -> None:
         if not self.trip_tasks:
@@ -161,10 +172,11 @@ def _stops(task: Task, start: datetime, arrive: float, begin: float, end: float)
 
     first, last = task.kinds
     if first is StopKind.INSPECT:
-        return [Stop(task.mission_id, first, task.start, at(arrive), at(end))]
+        return [Stop(task.mission_id, first, task.start, at(arrive), at(begin), at(end))]
+    drop = at(end - task.tail_s)
     return [
-        Stop(task.mission_id, first, task.start, at(arrive), at(begin + task.head_s)),
-        Stop(task.mission_id, last, task.end, at(end - task.tail_s), at(end)),
+        Stop(task.mission_id, first, task.start, at(arrive), at(begin), at(begin + task.head_s)),
+        Stop(task.mission_id, last, task.end, drop, drop, at(end)),
     ]
 
 

@@ -91,12 +91,14 @@ class StopKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Stop:
-    """One visit: the mission, what is done, where, and when the vehicle arrives and leaves."""
+    """One visit: the mission, what is done, where, and when the vehicle arrives, starts the
+    work (after any wait for the window) and leaves."""
 
     mission_id: str
     kind: StopKind
     point: GeoPoint
     arrival: datetime
+    begin: datetime
     departure: datetime
 
 

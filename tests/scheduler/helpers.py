@@ -102,7 +102,8 @@ def check_schedule(p: SchedulingProblem, s: Schedule) -> list[str]:
                 errors.append(
                     f"{v.id}: trip uses {trip.energy_wh:.1f} > {v.mission_energy_wh:.1f} Wh"
                 )
-            times = [trip.departure] + [t for st in trip.stops for t in (st.arrival, st.departure)]
+            times = [trip.departure]
+            times += [t for st in trip.stops for t in (st.arrival, st.begin, st.departure)]
             times.append(trip.arrival)
             if any(b < a - timedelta(microseconds=1) for a, b in pairwise(times)):
                 errors.append(f"{v.id}: stops out of time order")
@@ -138,7 +139,7 @@ def _stop_errors(v: Vehicle, stops, missions) -> list[str]:  # type: ignore[no-u
         if isinstance(m, Delivery):
             if m.payload_kg > v.payload_capacity_kg:
                 errors.append(f"{v.id}: {m.id} too heavy")
-            if st.kind is StopKind.PICKUP and st.departure < m.earliest_pickup:
+            if st.kind is StopKind.PICKUP and st.begin < m.earliest_pickup:
                 errors.append(f"{v.id}: {m.id} picked up before {m.earliest_pickup}")
             if st.kind is StopKind.DROPOFF and st.departure > m.latest_delivery + slack:
                 errors.append(f"{v.id}: {m.id} delivered at {st.departure} > {m.latest_delivery}")
@@ -147,6 +148,9 @@ def _stop_errors(v: Vehicle, stops, missions) -> list[str]:  # type: ignore[no-u
         elif st.kind is StopKind.INSPECT:
             if not v.capabilities.can_inspect:
                 errors.append(f"{v.id}: inspects {m.id} without a camera")
-            if st.arrival < m.window.start - slack or st.departure > m.window.end + slack:
-                errors.append(f"{v.id}: inspection {m.id} outside its window")
+            inside = [
+                w.start - slack <= st.begin and st.departure <= w.end + slack for w in m.occurrences
+            ]
+            if not any(inside):
+                errors.append(f"{v.id}: inspection {m.id} outside its windows")
     return errors

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fleet.model import Delivery, GeoPoint, Priority
+from fleet.model import Delivery, GeoPoint, Priority, TimeWindow
 from fleet.scheduler import (
     StopKind,
     StraightLineLegCost,
@@ -179,3 +179,30 @@ def test_planned_routes_replace_straight_lines() -> None:
     assert check_schedule(p, routed) == []
     assert routed.energy_wh > straight.energy_wh
     assert routed.makespan > straight.makespan
+
+
+def test_robot_only_dropoff_without_a_robot_is_refused_with_the_reason() -> None:
+    rng = random.Random(2)
+    m = replace(deliveries(1, rng)[0], robot_only_dropoff=True)
+    p = problem([drone("d0", "dock0")], [m], transfer_points=(GeoPoint(139.70, 35.685),))
+    s = schedule(p, **FAST)
+    assert reasons(s) == {m.id: UnassignedReason.NO_CAPABLE_VEHICLE}
+    assert "robot-only" in s.unassigned[0].detail
+
+
+def test_recurring_inspection_is_flown_once_per_occurrence() -> None:
+    from fleet.model import Recurrence
+
+    survey = replace(
+        area_inspection(),
+        window=TimeWindow(T0, T0 + timedelta(minutes=30)),
+        recurrence=Recurrence(timedelta(hours=1), 3),
+    )
+    p = problem([drone("d0", "dock0", camera=True)], [survey])
+    s = schedule(p, **FAST)
+    assert check_schedule(p, s) == []
+    visits = sorted(st_.begin for _, t in s.trips for st_ in t.stops if st_.mission_id == "survey")
+    assert len(visits) == 3
+    for n, begin in enumerate(visits):
+        opens = T0 + n * timedelta(hours=1)
+        assert opens <= begin <= opens + timedelta(minutes=30)
