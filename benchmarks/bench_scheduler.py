@@ -142,6 +142,34 @@ def _summary_line(solver: str, cls: str, group: list[dict[str, object]]) -> str:
     )
 
 
+def head_to_head(rows: list[dict[str, object]], solvers: list[str]) -> str:
+    """PyVRP against each peer on the hierarchical objective, instance by instance."""
+    if "pyvrp" not in solvers:
+        return ""
+    ours = {str(r["instance"]): r for r in rows if r["solver"] == "pyvrp"}
+    lines = ["| pyvrp vs | better | tie | worse |", "|---|---|---|---|"]
+    for peer in (s for s in solvers if s != "pyvrp"):
+        tally = Counter(
+            _compare(ours[str(r["instance"])], r)
+            for r in rows
+            if r["solver"] == peer and str(r["instance"]) in ours
+        )
+        lines.append(f"| {peer} | {tally['better']} | {tally['tie']} | {tally['worse']} |")
+    return "\n".join(lines)
+
+
+def _compare(a: dict[str, object], b: dict[str, object]) -> str:
+    """Lexicographic (feasible, vehicles, distance); distances within 0.01 % tie."""
+    key_a = (not a["feasible"], int(str(a["vehicles"])))
+    key_b = (not b["feasible"], int(str(b["vehicles"])))
+    if key_a != key_b:
+        return "better" if key_a < key_b else "worse"
+    da, db = float(str(a["distance"])), float(str(b["distance"]))
+    if abs(da - db) <= 1e-4 * db:
+        return "tie"
+    return "better" if da < db else "worse"
+
+
 def write_solutions(rows: list[dict[str, object]], solver: str) -> Path:
     """Merge ``solver``'s routes into ``solomon_solutions.json`` (instances not run are kept)."""
     path = RESULTS / "solomon_solutions.json"
@@ -334,10 +362,18 @@ def main(argv: list[str] | None = None) -> int:
         "--drone-time-limit", type=float, default=5.0, help="search budget of the drone run"
     )
     parser.add_argument("--no-write", action="store_true", help="do not write results files")
+    parser.add_argument(
+        "--summarise", action="store_true", help="only re-print the last Solomon run's tables"
+    )
     args = parser.parse_args(argv)
+    if args.summarise:
+        rows = json.loads((RESULTS / "scheduler_solomon_runs.json").read_text())
+        solvers = list(dict.fromkeys(str(r["solver"]) for r in rows))
+        print(summarise(rows, solvers) + "\n\n" + head_to_head(rows, solvers))
+        return 0
     if args.part in ("solomon", "all"):
         rows = run_solomon(args)
-        print("\n" + summarise(rows, args.solvers))
+        print("\n" + summarise(rows, args.solvers) + "\n\n" + head_to_head(rows, args.solvers))
         if not args.no_write:
             (RESULTS / "scheduler_solomon_runs.json").write_text(json.dumps(rows) + "\n")
             if "pyvrp" in args.solvers:
