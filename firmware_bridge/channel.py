@@ -49,7 +49,10 @@ class Channel:
 
     @contextmanager
     def expect(self, *msg_ids: int) -> Iterator[asyncio.Queue[Any]]:
-        """Collect the vehicle's messages with ``msg_ids`` in a queue while the block runs."""
+        """Collect the vehicle's messages with ``msg_ids`` in a queue while the block runs.
+
+        Only ids in ``firmware_bridge.hub.CONSUMED_IDS`` are decoded on UDP links.
+        """
         queue: asyncio.Queue[Any] = asyncio.Queue()
         for msg_id in msg_ids:
             self._waiters.setdefault(msg_id, []).append(queue)

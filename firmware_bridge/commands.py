@@ -21,6 +21,7 @@ from firmware_bridge.channel import Channel
 from firmware_bridge.errors import CommandDenied, CommandTimeout
 
 COMMAND_ACK_ID = 77
+COMMAND_IDS = frozenset({COMMAND_ACK_ID})
 
 
 class MavResult(IntEnum):

@@ -22,6 +22,18 @@ from firmware_bridge.telemetry import (
 )
 
 _UINT16_MAX = 65535
+TELEMETRY_IDS = frozenset(
+    {
+        mavlink.MAVLINK_MSG_ID_HEARTBEAT,
+        mavlink.MAVLINK_MSG_ID_GLOBAL_POSITION_INT,
+        mavlink.MAVLINK_MSG_ID_BATTERY_STATUS,
+        mavlink.MAVLINK_MSG_ID_SYS_STATUS,
+        mavlink.MAVLINK_MSG_ID_EXTENDED_SYS_STATE,
+        mavlink.MAVLINK_MSG_ID_MISSION_CURRENT,
+        mavlink.MAVLINK_MSG_ID_MISSION_ITEM_REACHED,
+        mavlink.MAVLINK_MSG_ID_STATUSTEXT,
+    }
+)
 
 
 class TelemetryDecoder:

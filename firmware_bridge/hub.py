@@ -29,13 +29,17 @@ from pymavlink.dialects.v20 import common as mavlink
 
 from firmware_bridge.channel import Channel
 from firmware_bridge.codec import Codec, CodecStats, SigningConfig
-from firmware_bridge.commands import CommandPolicy
-from firmware_bridge.mission_protocol import MissionPolicy
+from firmware_bridge.commands import COMMAND_IDS, CommandPolicy
+from firmware_bridge.decoder import TELEMETRY_IDS
+from firmware_bridge.mission_protocol import MISSION_IDS, MissionPolicy
 from firmware_bridge.streams import Stream
 from firmware_bridge.transports import Transport, open_transport
 from firmware_bridge.vehicle import ActionPolicy, Vehicle, VehicleInfo
 
 _HEARTBEAT_ID = mavlink.MAVLINK_MSG_ID_HEARTBEAT
+# Every message id the bridge reads (telemetry, COMMAND_ACK, the mission protocol); the rest of
+# a vehicle's stream (ATTITUDE, VFR_HUD, GPS_RAW_INT, ...) is framed but never decoded.
+CONSUMED_IDS = TELEMETRY_IDS | COMMAND_IDS | MISSION_IDS
 _NOT_A_VEHICLE = frozenset({mavlink.MAV_TYPE_GCS, mavlink.MAV_TYPE_ONBOARD_CONTROLLER})
 
 
@@ -81,7 +85,9 @@ class MavlinkHub:
         self.config = config or HubConfig()
         self._transport = transport
         self._clock = clock
-        self._codec = Codec(self.config.system_id, self.config.component_id, self.config.signing)
+        self._codec = Codec(
+            self.config.system_id, self.config.component_id, self.config.signing, CONSUMED_IDS
+        )
         self._vehicles: dict[int, Vehicle] = {}
         self._datagram = transport.datagram
         self.discovered: Stream[Vehicle] = Stream(maxlen=4096)
@@ -172,6 +178,11 @@ class MavlinkHub:
         return await self.discovered.wait_for(
             lambda v: system_id is None or v.system_id == system_id, timeout_s
         )
+
+    @property
+    def transport(self) -> Transport:
+        """The connection's transport (e.g. to read a UDP socket's bound port)."""
+        return self._transport
 
     @property
     def stats(self) -> CodecStats:

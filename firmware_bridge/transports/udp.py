@@ -1,27 +1,28 @@
-"""UDP transports: ``udpin`` (bind, reply to each sender) and ``udpout`` (fixed peer)."""
+"""UDP transports: ``udpin`` (bind, reply to each sender) and ``udpout`` (fixed peer).
+
+A fleet sends thousands of small datagrams a second to one socket. asyncio's datagram
+transport reads one datagram per event-loop wake-up; this transport drains the socket on each
+wake-up instead (up to a bound, so other tasks still run), which keeps the loop's per-datagram
+overhead small. Sending is non-blocking; a full send buffer drops the datagram, as UDP may.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
 from collections.abc import Hashable
 from typing import Any
 
 from firmware_bridge.errors import TransportError
 from firmware_bridge.transports.base import Receiver
 
+# Room for a fleet's bursts (about 1 s of 500 vehicles), small enough that an overloaded bridge
+# drops stale telemetry rather than queueing seconds of it ahead of command replies.
+_RECEIVE_BUFFER_BYTES = 1 << 20
+_MAX_DATAGRAM = 65535
+_DRAIN_BATCH = 256  # datagrams read per wake-up before yielding to other tasks
 _MAX_PEERS = 65536  # a bound on remembered senders, so spoofed floods cannot grow memory
-
-
-class _Protocol(asyncio.DatagramProtocol):
-    def __init__(self, owner: UdpTransport) -> None:
-        self._owner = owner
-
-    def datagram_received(self, data: bytes, addr: tuple[str | Any, int]) -> None:
-        self._owner.on_datagram(data, addr)
-
-    def error_received(self, exc: Exception) -> None:
-        # ICMP port unreachable from a vanished peer: UDP carries on.
-        self._owner.errors += 1
 
 
 class UdpTransport:
@@ -39,52 +40,78 @@ class UdpTransport:
         self.host, self.port, self.listen = host, port, listen
         self.errors = 0
         self._receiver: Receiver | None = None
-        self._transport: asyncio.DatagramTransport | None = None
+        self._sock: socket.socket | None = None
         self._peers: dict[tuple[Any, ...], None] = {}
 
     async def start(self, receiver: Receiver) -> None:
         """Bind (udpin) or connect (udpout) the socket and start receiving."""
-        self._receiver = receiver
         loop = asyncio.get_running_loop()
-        addr = (self.host, self.port)
-        local, remote = (addr, None) if self.listen else (None, addr)
         try:
-            transport, _ = await loop.create_datagram_endpoint(
-                lambda: _Protocol(self), local_addr=local, remote_addr=remote
-            )
+            infos = await loop.getaddrinfo(self.host, self.port, type=socket.SOCK_DGRAM)
+            family, _, _, _, addr = infos[0]
+            sock = socket.socket(family, socket.SOCK_DGRAM)
         except OSError as exc:
+            raise TransportError(f"cannot resolve UDP {self.host}:{self.port}: {exc}") from exc
+        try:
+            sock.setblocking(False)
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, _RECEIVE_BUFFER_BYTES)
+            if self.listen:
+                sock.bind(addr)
+            else:
+                sock.connect(addr)
+        except OSError as exc:
+            sock.close()
             mode = "bind" if self.listen else "reach"
             raise TransportError(f"cannot {mode} UDP {self.host}:{self.port}: {exc}") from exc
-        self._transport = transport
+        self._sock, self._receiver = sock, receiver
+        loop.add_reader(sock.fileno(), self._drain)
 
     @property
     def local_port(self) -> int:
         """The port the socket is bound to (useful when bound to port 0)."""
-        assert self._transport is not None
-        return int(self._transport.get_extra_info("sockname")[1])
+        assert self._sock is not None
+        return int(self._sock.getsockname()[1])
 
-    def on_datagram(self, data: bytes, addr: tuple[Any, ...]) -> None:
-        """Record the sender and hand the datagram to the receiver."""
-        if self.listen and addr not in self._peers and len(self._peers) < _MAX_PEERS:
-            self._peers[addr] = None
-        if self._receiver is not None:
-            self._receiver(data, addr)
+    def _drain(self) -> None:
+        sock, receiver = self._sock, self._receiver
+        if sock is None or receiver is None:
+            return
+        recvfrom, peers, listen = sock.recvfrom, self._peers, self.listen
+        for _ in range(_DRAIN_BATCH):
+            try:
+                data, addr = recvfrom(_MAX_DATAGRAM)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:  # ICMP port unreachable from a vanished peer: UDP carries on
+                self.errors += 1
+                continue
+            if listen and addr not in peers and len(peers) < _MAX_PEERS:
+                peers[addr] = None
+            receiver(data, addr)
 
     def send(self, data: bytes, peer: Hashable | None = None) -> None:
         """Send to ``peer`` (udpin), to the fixed peer (udpout) or to every known peer."""
-        transport = self._transport
-        if transport is None or transport.is_closing():
+        sock = self._sock
+        if sock is None:
             return
-        if not self.listen:
-            transport.sendto(data)
-        elif isinstance(peer, tuple):
-            transport.sendto(data, peer)
-        else:
-            for addr in self._peers:
-                transport.sendto(data, addr)
+        try:
+            if not self.listen:
+                sock.send(data)
+            elif isinstance(peer, tuple):
+                sock.sendto(data, peer)
+            else:
+                for addr in self._peers:
+                    sock.sendto(data, addr)
+        except (BlockingIOError, InterruptedError):
+            self.errors += 1  # send buffer full: dropped, as a radio or UDP would
+        except OSError:
+            self.errors += 1  # e.g. the udpout peer is not listening yet
 
     async def aclose(self) -> None:
         """Close the socket."""
         self._receiver = None
-        if self._transport is not None:
-            self._transport.close()
+        if self._sock is not None:
+            asyncio.get_running_loop().remove_reader(self._sock.fileno())
+            self._sock.close()
+            self._sock = None

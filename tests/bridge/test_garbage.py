@@ -57,3 +57,36 @@ async def test_garbage_over_real_udp_does_not_stop_the_bridge() -> None:
         sender.close()
     assert vehicle.system_id == 1
     assert hub.stats.bad_data > 0
+
+
+def _packets(draw_ids: list[int]) -> list[bytes]:
+    mav = mavlink.MAVLink(None, 4, 1)
+    makers = [
+        lambda: mav.heartbeat_encode(2, 12, 0, 0, 4),
+        lambda: mav.attitude_encode(1, 0.1, 0.2, 0.3, 0.0, 0.0, 0.0),
+        lambda: mav.statustext_encode(4, b"Low battery"),
+        lambda: mav.mission_current_encode(3, 9),
+    ]
+    out = []
+    for k in draw_ids:
+        v1 = k >= len(makers)
+        out.append(bytes(makers[k % len(makers)]().pack(mav, force_mavlink1=v1)))
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    ids=st.lists(st.integers(0, 7), min_size=1, max_size=6),
+    junk=st.binary(max_size=40),
+)
+def test_datagram_fast_path_matches_pymavlinks_parser(ids: list[int], junk: bytes) -> None:
+    from firmware_bridge.codec import Codec
+
+    packets = _packets(ids)
+    reference = mavlink.MAVLink(None, 255, 190)
+    expected = [m.to_dict() for m in reference.parse_buffer(b"".join(packets)) or []]
+    codec = Codec()
+    assert [m.to_dict() for m in codec.decode(b"".join(packets), datagram=True)] == expected
+    # Junk after whole packets never costs the packets before it.
+    got = codec.decode(b"".join(packets) + junk, datagram=True)
+    assert [m.to_dict() for m in got][: len(expected)] == expected

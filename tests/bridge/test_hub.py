@@ -121,3 +121,19 @@ async def test_iteration_ends_when_the_hub_closes() -> None:
         reader = asyncio.create_task(read_all())
         await asyncio.sleep(0)
     assert await asyncio.wait_for(reader, 1) == 0
+
+
+def test_every_telemetry_handler_is_in_the_decoded_set() -> None:
+    from firmware_bridge.decoder import TELEMETRY_IDS, TelemetryDecoder
+    from firmware_bridge.telemetry import Telemetry
+
+    assert set(TelemetryDecoder(Telemetry(), lambda: 0.0).handlers) == TELEMETRY_IDS
+
+
+async def test_unconsumed_messages_are_framed_but_not_decoded(rig: Rig) -> None:
+    m = rig.fake.mav
+    skipped_before = rig.hub.stats.skipped
+    rig.fake.send(m.attitude_encode(1, 0.1, 0.2, 0.3, 0.0, 0.0, 0.0))
+    rig.fake.send(m.global_position_int_encode(1, 356812000, 1397671000, 1, 1, 0, 0, 0, 0))
+    await rig.vehicle.telemetry.position.wait_for(lambda p: True, 1)
+    assert rig.hub.stats.skipped == skipped_before + 1
