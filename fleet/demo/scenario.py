@@ -45,8 +45,8 @@ class DemoVehicle:
 class DemoDelivery:
     """A booked delivery; times are seconds after the scenario start.
 
-    ``relay_lonlat`` is set for drone + robot relays: the drone flies to that transfer point
-    and a ground robot carries the parcel the last stretch to ``dropoff``.
+    ``relay`` asks for a drone + robot relay: the drone flies to a transfer point near the
+    dropoff (chosen by the dispatcher) and a ground robot carries the parcel the last stretch.
     """
 
     id: str
@@ -57,7 +57,7 @@ class DemoDelivery:
     priority: str  # normal | urgent | medical
     earliest_pickup_s: float
     latest_delivery_s: float
-    relay_lonlat: LonLat | None = None
+    relay: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,13 +83,8 @@ class Scenario:
 
     @property
     def pads(self) -> list[LonLat]:
-        """Every take-off and landing point (docks, dropoffs, relay points)."""
-        pts = [(d.lon_deg, d.lat_deg) for d in self.docks]
-        for dl in self.deliveries:
-            pts.append(dl.dropoff)
-            if dl.relay_lonlat is not None:
-                pts.append(dl.relay_lonlat)
-        return pts
+        """Docks then dropoffs."""
+        return [(d.lon_deg, d.lat_deg) for d in self.docks] + [d.dropoff for d in self.deliveries]
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +98,7 @@ class ScenarioSize:
     inspections: int = 2
     min_leg_m: float = 250.0
     max_leg_m: float = 900.0
-    pad_margin_m: float = 6.0
+    pad_margin_m: float = 11.0
     horizon_s: float = 1800.0
 
 
@@ -112,6 +107,7 @@ class _OpenGround:
 
     def __init__(self, frame: LocalFrame, footprints: Sequence[Footprint], margin_m: float):
         self.frame = frame
+        self.footprints = footprints
         self.polys = footprints_xy(frame, footprints)
         self.tree = STRtree(self.polys)
         self.margin_m = margin_m
@@ -125,7 +121,7 @@ class _OpenGround:
 
     def near(self, rng: random.Random, cx: float, cy: float, lo_m: float, hi_m: float) -> LonLat:
         """A random open point between ``lo_m`` and ``hi_m`` from (cx, cy), inside the city."""
-        for _ in range(2000):
+        for _ in range(600):
             r = rng.uniform(lo_m, hi_m)
             a = rng.uniform(0.0, 2.0 * math.pi)
             x, y = cx + r * math.cos(a), cy + r * math.sin(a)
@@ -134,15 +130,59 @@ class _OpenGround:
         raise ValidationError(f"no open ground {lo_m:.0f}-{hi_m:.0f} m from ({cx:.0f}, {cy:.0f})")
 
 
-def _docks(ground: _OpenGround, rng: random.Random, count: int) -> list[DemoDock]:
-    docks = []
-    ring_m = 0.35 * ground.half_extent_m
-    for i in range(count):
-        a = 2.0 * math.pi * i / count + 0.3
-        cx, cy = ring_m * math.cos(a), ring_m * math.sin(a)
-        lon, lat = ground.near(rng, cx, cy, 0.0, 0.3 * ring_m + 40.0)
-        docks.append(DemoDock(f"dock-{i + 1}", lon, lat))
-    return docks
+PAD_OFFSETS_M = (
+    (-35.0, -17.5),
+    (0.0, -17.5),
+    (35.0, -17.5),
+    (-35.0, 17.5),
+    (0.0, 17.5),
+    (35.0, 17.5),
+)
+"""East/north offsets of a dock's pads: take-off columns 35 m apart, so the 15 m lateral
+buffers of two vehicles' intents at one dock do not meet."""
+
+
+def pad_lonlat(dock_lonlat: LonLat, k: int) -> LonLat:
+    """The ``k``-th vehicle pad of a dock (cycling through :data:`PAD_OFFSETS_M`)."""
+    east, north = PAD_OFFSETS_M[k % len(PAD_OFFSETS_M)]
+    lon, lat = dock_lonlat
+    return (
+        lon + east / (111_320.0 * math.cos(math.radians(lat))),
+        lat + north / 110_574.0,
+    )
+
+
+def _dock_fits(ground: _OpenGround, x: float, y: float) -> bool:
+    """Whether every pad of a dock centred at (x, y) is on open ground."""
+    return all(ground.is_open(x + east, y + north) for east, north in PAD_OFFSETS_M)
+
+
+def _docks(ground: _OpenGround, rng: random.Random, size: ScenarioSize) -> list[DemoDock]:
+    """Docks in open spaces (parks, plazas) that hold all their pads, spread around the centre.
+
+    Raises:
+        ValidationError: the city has too few such spaces.
+    """
+    spots = []
+    for _ in range(4000):
+        x = rng.uniform(-ground.half_extent_m, ground.half_extent_m)
+        y = rng.uniform(-ground.half_extent_m, ground.half_extent_m)
+        if _dock_fits(ground, x, y):
+            spots.append((x, y))
+    docks: list[tuple[float, float]] = []
+    for i in range(size.docks):
+        a = 2.0 * math.pi * i / size.docks + 0.3
+        ideal = (0.4 * ground.half_extent_m * math.cos(a), 0.4 * ground.half_extent_m * math.sin(a))
+        apart = [p for p in spots if all(math.dist(p, d) > 250.0 for d in docks)]
+        if not apart:
+            raise ValidationError(
+                f"the city has no open space for dock {i + 1} (pads need "
+                f"{size.pad_margin_m} m from buildings)"
+            )
+        docks.append(min(apart, key=lambda p: math.dist(p, ideal)))
+    return [
+        DemoDock(f"dock-{i + 1}", *ground.frame.to_lonlat(x, y)) for i, (x, y) in enumerate(docks)
+    ]
 
 
 def _fleet(size: ScenarioSize, docks: Sequence[DemoDock]) -> list[DemoVehicle]:
@@ -164,10 +204,7 @@ def _delivery(
     dropoff = ground.near(rng, cx, cy, size.min_leg_m, size.max_leg_m)
     roll = rng.random()
     priority = "medical" if roll < 0.15 else "urgent" if roll < 0.35 else "normal"
-    relay = None
-    if priority == "normal" and rng.random() < 0.2:
-        dx, dy = ground.frame.to_xy(*dropoff)
-        relay = ground.near(rng, dx, dy, 60.0, 150.0)
+    relay = priority == "normal" and rng.random() < 0.2
     earliest = rng.uniform(0.0, 0.5 * size.horizon_s)
     slack = 600.0 if priority == "medical" else 1200.0
     return DemoDelivery(
@@ -179,7 +216,7 @@ def _delivery(
         priority=priority,
         earliest_pickup_s=round(earliest, 1),
         latest_delivery_s=round(earliest + slack, 1),
-        relay_lonlat=relay,
+        relay=relay,
     )
 
 
@@ -223,7 +260,7 @@ def generate_scenario(
         raise ValidationError("the demo needs at least one dock and one drone")
     rng = random.Random(seed)
     ground = _OpenGround(frame, footprints, size.pad_margin_m)
-    docks = _docks(ground, rng, size.docks)
+    docks = _docks(ground, rng, size)
     deliveries = tuple(
         _delivery(i, ground, rng, docks[i % len(docks)], size) for i in range(size.deliveries)
     )

@@ -16,10 +16,14 @@ from datetime import UTC, datetime, timedelta
 class ScaledClock:
     """Simulated time = ``start + (wall - wall_at_start) * speedup``.
 
+    A clock created with ``running=False`` stays at ``start`` until :meth:`run` is called, so
+    a demo can book and plan against a fixed time origin however long planning takes.
+
     Args:
         start: simulated time at creation (timezone-aware UTC).
         speedup: how many simulated seconds pass per wall second (> 0).
         monotonic: wall-clock source in seconds (injected in tests).
+        running: whether time passes from creation on.
 
     Raises:
         ValueError: naive ``start`` or a non-positive ``speedup``.
@@ -30,6 +34,7 @@ class ScaledClock:
         start: datetime,
         speedup: float = 1.0,
         monotonic: Callable[[], float] = time.monotonic,
+        running: bool = True,
     ) -> None:
         if start.tzinfo is None:
             raise ValueError("the clock's start must be timezone-aware (UTC)")
@@ -39,13 +44,26 @@ class ScaledClock:
         self.speedup = speedup
         self._monotonic = monotonic
         self._wall0 = monotonic()
+        self._running = asyncio.Event()
+        self._frozen = not running
+        if running:
+            self._running.set()
+
+    def run(self) -> None:
+        """Let time pass from now on (no effect on a running clock)."""
+        if self._frozen:
+            self._frozen = False
+            self._wall0 = self._monotonic()
+            self._running.set()
 
     def now(self) -> datetime:
         """The current simulated time."""
         return self.start + timedelta(seconds=self.elapsed_s())
 
     def elapsed_s(self) -> float:
-        """Simulated seconds since the clock started."""
+        """Simulated seconds since the clock started (0 while it is held)."""
+        if self._frozen:
+            return 0.0
         return (self._monotonic() - self._wall0) * self.speedup
 
     def wall_s(self, sim_s: float) -> float:
@@ -54,6 +72,7 @@ class ScaledClock:
 
     async def sleep_until(self, when: datetime) -> None:
         """Return once the simulated time has reached ``when`` (at once if it has)."""
+        await self._running.wait()
         delay_s = (when - self.now()).total_seconds()
         if delay_s > 0:
             await asyncio.sleep(self.wall_s(delay_s))

@@ -8,11 +8,13 @@ conformance, the audit log) is the caller's, through :class:`LegObserver`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from airspace.route import Route
+from firmware_bridge.errors import BridgeError
 from firmware_bridge.mission_item import MissionItem
 from firmware_bridge.telemetry import (
     LandedState,
@@ -97,6 +99,7 @@ async def _until_done(
 
     try:
         await telemetry.mission_progress.wait_for(finished, timeout_s)
+        await _hold_where_it_is(link)
         if plan.flies:
             await telemetry.landed_state.wait_for(
                 lambda e: e.state is LandedState.ON_GROUND, timeout_s
@@ -153,6 +156,17 @@ async def fly_leg(
         await _return_home(link)
         raise failure
     await observer.landed(plan)
+
+
+async def _hold_where_it_is(link: VehicleLink) -> None:
+    """Switch to Hold at once when the mission ends, so the vehicle stays where it finished.
+
+    PX4 holds where a mission ends; skyfleet's simulator (as of this writing) goes back to the
+    hold point set at arming instead, sliding along the ground. Holding explicitly is harmless
+    on PX4 and keeps the vehicle at its pad on both.
+    """
+    with contextlib.suppress(BridgeError):
+        await link.hold()
 
 
 async def _return_home(link: VehicleLink) -> None:

@@ -10,6 +10,7 @@ position, which is the start pad (``alt_amsl_m - home_amsl_m``).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from airspace.route import Route, Waypoint
@@ -29,8 +30,22 @@ def _airborne(waypoints: Sequence[Waypoint]) -> list[Waypoint]:
     return [w for w in waypoints if w.alt_agl_m > ON_GROUND_AGL_M]
 
 
+def change_speed(speed_mps: float) -> MissionItem:
+    """``DO_CHANGE_SPEED`` to a ground speed (param1 = 1), throttle unchanged (param3 = -1)."""
+    return MissionItem(
+        command=MavCmd.DO_CHANGE_SPEED,
+        frame=MavFrame.MISSION,
+        param1=1.0,
+        param2=speed_mps,
+        param3=-1.0,
+    )
+
+
 def flight_items(
-    route: Route, acceptance_radius_m: float = 2.0, home_amsl_m: float | None = None
+    route: Route,
+    acceptance_radius_m: float = 2.0,
+    home_amsl_m: float | None = None,
+    speed_mps: float | None = None,
 ) -> list[MissionItem]:
     """Mission items that fly ``route`` with a multicopter: take off, waypoints, land.
 
@@ -38,6 +53,8 @@ def flight_items(
         route: the planned route (first and last waypoints at the pads).
         acceptance_radius_m: PX4's acceptance radius for each waypoint (``param2``).
         home_amsl_m: home altitude AMSL; defaults to the ground under the first waypoint.
+        speed_mps: cruise ground speed the route was timed for (a ``DO_CHANGE_SPEED`` after
+            the take-off); ``None`` keeps the vehicle's default.
 
     Returns:
         The items, in order.
@@ -51,7 +68,7 @@ def flight_items(
     if not airborne:
         raise ValueError("the route never leaves the ground: nothing to fly")
     takeoff = _nav(MavCmd.NAV_TAKEOFF, start, airborne[0].alt_amsl_m - home)
-    items = [takeoff]
+    items = [takeoff] + ([] if speed_mps is None else [change_speed(speed_mps)])
     items += [
         _nav(MavCmd.NAV_WAYPOINT, w, w.alt_amsl_m - home, acceptance_radius_m) for w in airborne
     ]
@@ -59,17 +76,39 @@ def flight_items(
     return items
 
 
-def drive_items(route: Route, acceptance_radius_m: float = 2.0) -> list[MissionItem]:
+def drive_items(
+    route: Route, acceptance_radius_m: float = 2.0, speed_mps: float | None = None
+) -> list[MissionItem]:
     """Mission items that drive ``route`` with a ground robot: one waypoint per route point.
 
     Args:
         route: the planned ground route.
         acceptance_radius_m: acceptance radius for each waypoint (``param2``).
+        speed_mps: ground speed the route was timed for (a leading ``DO_CHANGE_SPEED``).
 
     Returns:
         The items, in order (the first route point, where the robot stands, is skipped).
     """
-    return [_nav(MavCmd.NAV_WAYPOINT, w, 0.0, acceptance_radius_m) for w in route.waypoints[1:]]
+    head = [] if speed_mps is None else [change_speed(speed_mps)]
+    points = [w for k, w in enumerate(route.waypoints[1:]) if _moved(route.waypoints[k], w)]
+    return head + [_nav(MavCmd.NAV_WAYPOINT, w, 0.0, acceptance_radius_m) for w in points]
+
+
+def _moved(a: Waypoint, b: Waypoint) -> bool:
+    """Whether ``b`` is a new place after ``a`` (a ground route repeats points in its columns)."""
+    return abs(a.lon_deg - b.lon_deg) + abs(a.lat_deg - b.lat_deg) > 1e-7
+
+
+def cruise_speed_mps(route: Route) -> float | None:
+    """The fastest horizontal speed between consecutive waypoints (the cruise it was timed at)."""
+    best = 0.0
+    for a, b in zip(route.waypoints, route.waypoints[1:], strict=False):
+        dt = (b.time - a.time).total_seconds()
+        if dt > 0:
+            dx = (b.lon_deg - a.lon_deg) * 111_320.0 * math.cos(math.radians(a.lat_deg))
+            dy = (b.lat_deg - a.lat_deg) * 110_574.0
+            best = max(best, math.hypot(dx, dy) / dt)
+    return round(best, 2) if best > 0 else None
 
 
 def wrap_pattern(

@@ -31,3 +31,13 @@ async def test_sleep_until_a_past_time_returns_at_once() -> None:
 def test_bad_clocks_are_refused(start: datetime, speedup: float) -> None:
     with pytest.raises(ValueError):
         ScaledClock(start, speedup)
+
+
+async def test_a_held_clock_stays_at_its_start_until_it_runs() -> None:
+    wall = [0.0]
+    clock = ScaledClock(T0, speedup=10.0, monotonic=lambda: wall[0], running=False)
+    wall[0] = 50.0
+    assert clock.now() == T0
+    clock.run()
+    wall[0] = 52.0
+    assert clock.now() == T0 + timedelta(seconds=20)
