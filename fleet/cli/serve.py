@@ -1,8 +1,17 @@
-"""`skyfleet serve`: placeholder until issue 6 lands."""
+"""`skyfleet serve`: the long-running command service under uvicorn.
+
+Configuration comes from ``SKYFLEET_*`` environment variables (see
+:class:`fleet.service.settings.Settings`), e.g. ``SKYFLEET_DATABASE_URL``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import typer
 
-from fleet.cli._pending import not_built_yet
+if TYPE_CHECKING:
+    from fleet.service.ports import RunnerFactory
 
 
 def register(app: typer.Typer) -> None:
@@ -11,5 +20,26 @@ def register(app: typer.Typer) -> None:
     @app.command(
         "serve", help="Run the command service (FastAPI) with vehicles attached by MAVLink URL."
     )
-    def _serve() -> None:
-        not_built_yet("serve", 6)
+    def _serve(
+        host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
+        port: int = typer.Option(8000, "--port", help="TCP port."),
+        log_level: str = typer.Option("info", "--log-level", help="uvicorn log level."),
+    ) -> None:
+        import uvicorn
+        from pydantic import ValidationError
+
+        from fleet.service.app import create_app
+        from fleet.service.settings import Settings
+
+        try:
+            settings = Settings()
+        except ValidationError as exc:
+            typer.echo(f"skyfleet serve: bad configuration:\n{exc}", err=True)
+            raise typer.Exit(code=2) from None
+        app_ = create_app(settings, runner_factory=_runner_factory())
+        uvicorn.run(app_, host=host, port=port, log_level=log_level)
+
+
+def _runner_factory() -> RunnerFactory | None:
+    """The in-process mission runner's factory, when the runner is installed."""
+    return None

@@ -1,0 +1,107 @@
+"""The application factory: ``create_app(settings)`` returns a configured FastAPI app.
+
+Nothing is opened at import time. The lifespan creates the engine, applies the shipped
+migrations, and (when ``settings.run_bridge`` and a runner factory are given) starts the
+in-process mission runner; on shutdown it stops the runner and disposes of the engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from fleet.errors import FleetError
+from fleet.lifecycle import IllegalMissionTransition, MissionNotFound
+from fleet.service.context import Clock, ServiceContext, utc_now
+from fleet.service.errors import BadRequest, Conflict, NotFound, VehicleUnreachable
+from fleet.service.events import EventBus
+from fleet.service.ports import RunnerFactory, VehicleCommandPort
+from fleet.service.routers import ROUTERS
+from fleet.service.settings import Settings
+from fleet.storage.db import make_engine, make_session_factory, migrate
+
+_STATUS: tuple[tuple[type[Exception], int], ...] = (
+    (NotFound, 404),
+    (MissionNotFound, 404),
+    (Conflict, 409),
+    (IllegalMissionTransition, 409),
+    (VehicleUnreachable, 503),
+    (BadRequest, 422),
+    (FleetError, 422),
+)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    runner_factory: RunnerFactory | None = None,
+    vehicle_port: VehicleCommandPort | None = None,
+    bus: EventBus | None = None,
+    clock: Clock = utc_now,
+) -> FastAPI:
+    """Build the skyfleet command service.
+
+    Args:
+        settings: configuration (default: read from ``SKYFLEET_*`` environment variables).
+        runner_factory: builds the in-process mission runner, entered by the lifespan when
+            ``settings.run_bridge`` is true.
+        vehicle_port: where vehicle commands go (default: none attached, commands get 503,
+            unless the runner installs itself).
+        bus: the event bus (default: a new one); pass one to publish from outside the app.
+        clock: the time source.
+
+    Returns:
+        The app; ``app.state.context`` holds the :class:`ServiceContext` while it runs.
+    """
+    config = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        context = await run_in_threadpool(_open, config, clock)
+        context.bus = bus or context.bus
+        if vehicle_port is not None:
+            context.vehicle_port = vehicle_port
+        app.state.context = context
+        try:
+            if runner_factory is not None and config.run_bridge:
+                async with runner_factory(context) as runner:
+                    context.runner = runner
+                    yield
+            else:
+                yield
+        finally:
+            context.engine.dispose()
+
+    app = FastAPI(
+        title="skyfleet command service",
+        version="0.1.0",
+        summary="Book, deconflict, schedule and fly drone and ground-robot fleets.",
+        lifespan=lifespan,
+    )
+    for router in ROUTERS:
+        app.include_router(router)
+    _install_error_handlers(app)
+    return app
+
+
+def _open(settings: Settings, clock: Clock) -> ServiceContext:
+    engine = make_engine(settings.database_url)
+    migrate(engine)
+    context = ServiceContext(settings, engine, make_session_factory(engine), clock=clock)
+    return context
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    for error_type, status_code in _STATUS:
+        app.add_exception_handler(error_type, _handler(status_code))
+
+
+def _handler(status_code: int):  # type: ignore[no-untyped-def]
+    async def handle(_request: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=status_code)
+
+    return handle

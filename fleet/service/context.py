@@ -1,0 +1,44 @@
+"""What the app's lifespan opens and every request and the runner share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine
+
+from fleet.service.events import EventBus
+from fleet.service.ports import NoVehicleLink, VehicleCommandPort
+from fleet.service.settings import Settings
+from fleet.storage.db import SessionFactory
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+@dataclass
+class ServiceContext:
+    """Resources of one running service: settings, database, events, vehicle port, clock.
+
+    Attributes:
+        settings: the configuration.
+        engine: the database engine (disposed when the app stops).
+        sessions: opens a new database session.
+        bus: the event bus ``/ws/events`` streams from.
+        vehicle_port: where vehicle commands go (the runner replaces the default).
+        clock: the time source.
+        runner: the object the runner factory yielded, if any.
+    """
+
+    settings: Settings
+    engine: Engine
+    sessions: SessionFactory
+    bus: EventBus = field(default_factory=EventBus)
+    vehicle_port: VehicleCommandPort = field(default_factory=NoVehicleLink)
+    clock: Clock = utc_now
+    runner: object | None = None

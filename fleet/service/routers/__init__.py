@@ -1,0 +1,15 @@
+"""The API routers, one module per resource; :data:`ROUTERS` lists them in mount order."""
+
+from fastapi import APIRouter
+
+from fleet.service.routers import auth, intents, missions, users, vehicles, ws, zones
+
+ROUTERS: tuple[APIRouter, ...] = (
+    auth.router,
+    users.router,
+    vehicles.router,
+    missions.router,
+    zones.router,
+    intents.router,
+    ws.router,
+)

@@ -1,0 +1,192 @@
+"""``/vehicles`` and ``/docks``: register, list with live status, and command vehicles."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+from starlette.concurrency import run_in_threadpool
+
+from fleet.service.context import ServiceContext
+from fleet.service.deps import Commander, ContextDep, CurrentUser, Dispatcher, SessionDep, owned
+from fleet.service.errors import Conflict, VehicleUnreachable
+from fleet.service.ports import VehicleCommand
+from fleet.service.schemas import (
+    CommandRequest,
+    CommandResult,
+    DockCreate,
+    DockPublic,
+    TelemetryPublic,
+    VehicleCreate,
+    VehiclePublic,
+)
+from fleet.service.security import Principal
+from fleet.storage.audit import record
+from fleet.storage.tables import Dock, Telemetry, VehicleRow
+
+router = APIRouter(tags=["vehicles"])
+
+_SPEC_FIELDS = ("payload_capacity_kg", "battery_wh", "cruise_speed_mps", "camera")
+
+
+@router.post("/docks", response_model=DockPublic, status_code=status.HTTP_201_CREATED)
+def create_dock(body: DockCreate, session: SessionDep, user: Dispatcher) -> Dock:
+    """Add a dock to the caller's operator."""
+    dock = Dock(operator_id=user.operator_id, **body.model_dump())
+    _insert(session, dock, f"a dock named {body.name!r} exists already; choose another name")
+    _audit_create(session, user, "dock", dock.id, body.name)
+    session.commit()
+    return dock
+
+
+@router.get("/docks", response_model=list[DockPublic])
+def list_docks(session: SessionDep, user: CurrentUser) -> list[Dock]:
+    """The caller's operator's docks."""
+    query = select(Dock).where(Dock.operator_id == user.operator_id).order_by(col(Dock.id))
+    return list(session.exec(query))
+
+
+@router.post("/vehicles", response_model=VehiclePublic, status_code=status.HTTP_201_CREATED)
+def register_vehicle(body: VehicleCreate, session: SessionDep, user: Dispatcher) -> VehiclePublic:
+    """Register a vehicle by its MAVLink connection URL."""
+    if body.home_dock_id is not None:
+        owned(session, Dock, body.home_dock_id, user)
+    spec = {name: getattr(body, name) for name in _SPEC_FIELDS}
+    vehicle = VehicleRow(
+        operator_id=user.operator_id,
+        name=body.name,
+        kind=body.kind,
+        mavlink_url=body.mavlink_url,
+        system_id=body.system_id,
+        home_dock_id=body.home_dock_id,
+        spec=spec,
+    )
+    _insert(session, vehicle, f"a vehicle named {body.name!r} exists already; choose another")
+    _audit_create(session, user, "vehicle", vehicle.id, body.name)
+    session.commit()
+    return _public(vehicle, None)
+
+
+@router.get("/vehicles", response_model=list[VehiclePublic])
+def list_vehicles(session: SessionDep, user: CurrentUser) -> list[VehiclePublic]:
+    """The caller's operator's vehicles with their latest telemetry."""
+    query = (
+        select(VehicleRow, Telemetry)
+        .join(Telemetry, isouter=True)
+        .where(VehicleRow.operator_id == user.operator_id)
+        .order_by(col(VehicleRow.id))
+    )
+    return [_public(vehicle, telemetry) for vehicle, telemetry in session.exec(query)]
+
+
+@router.get("/vehicles/{vehicle_id}", response_model=VehiclePublic)
+def get_vehicle(vehicle_id: int, session: SessionDep, user: CurrentUser) -> VehiclePublic:
+    """One vehicle with its latest telemetry."""
+    vehicle = owned(session, VehicleRow, vehicle_id, user)
+    return _public(vehicle, session.get(Telemetry, vehicle_id))
+
+
+@router.post("/vehicles/{vehicle_id}/commands", response_model=CommandResult)
+async def command_vehicle(
+    vehicle_id: int, body: CommandRequest, context: ContextDep, user: Commander
+) -> CommandResult:
+    """Send hold, return-to-launch or land to a vehicle; audited with who and when."""
+    command = VehicleCommand(body.command)
+    vehicle = await run_in_threadpool(_audit_command, context, user, vehicle_id, command)
+    try:
+        outcome = await context.vehicle_port.send_command(vehicle, command)
+    except VehicleUnreachable as exc:
+        await run_in_threadpool(_audit_result, context, user, vehicle, command, f"failed: {exc}")
+        raise
+    audit_id = await run_in_threadpool(_audit_result, context, user, vehicle, command, outcome)
+    context.bus.emit(
+        "vehicle.command",
+        user.operator_id,
+        vehicle_id=vehicle_id,
+        command=command.value,
+        outcome=outcome,
+        actor=user.actor,
+    )
+    return CommandResult(
+        vehicle_id=vehicle_id, command=command.value, outcome=outcome, audit_id=audit_id
+    )
+
+
+def _audit_command(
+    context: ServiceContext, user: Principal, vehicle_id: int, command: VehicleCommand
+) -> VehicleRow:
+    with context.sessions() as session:
+        vehicle = owned(session, VehicleRow, vehicle_id, user)
+        record(
+            session,
+            actor=user.actor,
+            action="vehicle.command",
+            target_type="vehicle",
+            target_id=vehicle_id,
+            operator_id=user.operator_id,
+            detail={"command": command.value},
+            clock=context.clock,
+        )
+        session.commit()
+        return vehicle
+
+
+def _audit_result(
+    context: ServiceContext,
+    user: Principal,
+    vehicle: VehicleRow,
+    command: VehicleCommand,
+    outcome: str,
+) -> int:
+    with context.sessions() as session:
+        entry = record(
+            session,
+            actor=user.actor,
+            action="vehicle.command.result",
+            target_type="vehicle",
+            target_id=vehicle.id,
+            operator_id=user.operator_id,
+            detail={"command": command.value, "outcome": outcome},
+            clock=context.clock,
+        )
+        session.commit()
+        assert entry.id is not None
+        return entry.id
+
+
+def _insert(session: Session, row: Dock | VehicleRow, duplicate_message: str) -> None:
+    session.add(row)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        session.rollback()
+        raise Conflict(duplicate_message) from exc
+
+
+def _audit_create(session: Session, user: Principal, kind: str, row_id: object, name: str) -> None:
+    record(
+        session,
+        actor=user.actor,
+        action=f"{kind}.create",
+        target_type=kind,
+        target_id=row_id,
+        operator_id=user.operator_id,
+        detail={"name": name},
+    )
+
+
+def _public(vehicle: VehicleRow, telemetry: Telemetry | None) -> VehiclePublic:
+    live = TelemetryPublic.model_validate(telemetry, from_attributes=True) if telemetry else None
+    assert vehicle.id is not None
+    return VehiclePublic(
+        id=vehicle.id,
+        operator_id=vehicle.operator_id,
+        name=vehicle.name,
+        kind=vehicle.kind,
+        mavlink_url=vehicle.mavlink_url,
+        system_id=vehicle.system_id,
+        home_dock_id=vehicle.home_dock_id,
+        status=vehicle.status,
+        spec=vehicle.spec,
+        telemetry=live,
+    )

@@ -1,0 +1,154 @@
+"""API models (pydantic): Create / Update / Public per resource. Storage rows stay internal."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from fleet.service.security import Role
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("give the time zone, e.g. 2026-05-01T09:00:00Z")
+    return value
+
+
+AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
+Name = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f]+$")]
+Lon = Annotated[float, Field(ge=-180, le=180, description="WGS84 longitude, degrees")]
+Lat = Annotated[float, Field(ge=-90, le=90, description="WGS84 latitude, degrees")]
+
+
+class Strict(BaseModel):
+    """Request bodies refuse unknown fields, so typos are reported instead of ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class TokenResponse(BaseModel):
+    """An OAuth2 bearer token."""
+
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int
+
+
+class Me(BaseModel):
+    """The caller as the token names them."""
+
+    subject: str
+    operator_id: int
+    operator_name: str
+    role: Role
+    scopes: list[str]
+
+
+class UserCreate(Strict):
+    """A new user in the caller's operator."""
+
+    username: Name
+    password: str = Field(min_length=8, max_length=200)
+    role: Role
+
+
+class UserPublic(BaseModel):
+    """A user as shown to their operator's admins."""
+
+    id: int
+    username: str
+    operator_id: int
+    role: Role
+    created_at: datetime
+
+
+class Point(Strict):
+    """A WGS84 point, longitude first."""
+
+    lon_deg: Lon
+    lat_deg: Lat
+
+
+class DockCreate(Strict):
+    """A new dock."""
+
+    name: Name
+    lon_deg: Lon
+    lat_deg: Lat
+    slots: int = Field(default=4, ge=1, le=100)
+    charge_power_w: float = Field(default=500.0, gt=0, le=1e6)
+    swap_time_s: float | None = Field(default=None, gt=0, le=86400)
+
+
+class DockPublic(DockCreate):
+    """A dock as listed."""
+
+    model_config = ConfigDict(extra="ignore")
+    id: int
+    operator_id: int
+
+
+class VehicleCreate(Strict):
+    """A vehicle to register, reached by its MAVLink connection URL."""
+
+    name: Name
+    kind: Literal["multicopter", "ground_robot"]
+    mavlink_url: str = Field(
+        min_length=1,
+        max_length=300,
+        pattern=r"^(udp|udpin|udpout|tcp|tcpin|serial)://\S+$",
+        examples=["udp://127.0.0.1:14540"],
+    )
+    system_id: int = Field(default=1, ge=1, le=255)
+    home_dock_id: int | None = None
+    payload_capacity_kg: float = Field(default=2.0, ge=0, le=1000)
+    battery_wh: float = Field(default=500.0, gt=0, le=1e6)
+    cruise_speed_mps: float = Field(default=12.0, gt=0, le=100)
+    camera: bool = False
+
+
+class TelemetryPublic(BaseModel):
+    """The latest telemetry of a vehicle."""
+
+    time: datetime
+    lon_deg: float
+    lat_deg: float
+    alt_amsl_m: float
+    heading_deg: float | None
+    ground_speed_mps: float | None
+    battery_fraction: float | None
+    mode: str | None
+    armed: bool
+    link_ok: bool
+
+
+class VehiclePublic(BaseModel):
+    """A vehicle with its live status."""
+
+    id: int
+    operator_id: int
+    name: str
+    kind: str
+    mavlink_url: str
+    system_id: int
+    home_dock_id: int | None
+    status: str
+    spec: dict[str, Any]
+    telemetry: TelemetryPublic | None = None
+
+
+class CommandRequest(Strict):
+    """A command for a vehicle."""
+
+    command: Literal["hold", "rtl", "land"]
+
+
+class CommandResult(BaseModel):
+    """What became of a vehicle command."""
+
+    vehicle_id: int
+    command: str
+    outcome: str
+    audit_id: int

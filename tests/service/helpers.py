@@ -1,0 +1,43 @@
+"""Request bodies shared by the service tests."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+T0 = datetime(2030, 4, 1, 0, 0, tzinfo=UTC)
+
+
+def delivery_body(**overrides: Any) -> dict[str, Any]:
+    """A valid delivery request in Shinjuku."""
+    body: dict[str, Any] = {
+        "pickup": {"lon_deg": 139.700, "lat_deg": 35.690},
+        "dropoff": {"lon_deg": 139.710, "lat_deg": 35.695},
+        "payload_kg": 1.5,
+        "earliest_pickup": T0.isoformat(),
+        "latest_delivery": (T0 + timedelta(hours=2)).isoformat(),
+        "priority": "normal",
+    }
+    body.update(overrides)
+    return body
+
+
+def vehicle_body(name: str = "drone-1", **overrides: Any) -> dict[str, Any]:
+    """A valid multicopter registration."""
+    body: dict[str, Any] = {
+        "name": name,
+        "kind": "multicopter",
+        "mavlink_url": "udp://127.0.0.1:14540",
+    }
+    body.update(overrides)
+    return body
+
+
+def square(lon: float, lat: float, half_deg: float = 0.001) -> list[list[float]]:
+    """A small square ring around (lon, lat)."""
+    return [
+        [lon - half_deg, lat - half_deg],
+        [lon + half_deg, lat - half_deg],
+        [lon + half_deg, lat + half_deg],
+        [lon - half_deg, lat + half_deg],
+    ]
