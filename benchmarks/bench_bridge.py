@@ -323,6 +323,14 @@ def markdown(rows: list[Row], raw_msgs_s: float) -> str:
         )
     lines.append("")
     lines.append(f"Largest N held: **{max(held) if held else 'none'}**.")
+    per_vehicle_msgs_s = sum(PX4_RATES_HZ.values())
+    best = max(rows, key=lambda r: r.bridge_msgs_per_cpu_s)
+    lines.append(
+        f"CPU-bound capacity: at {best.bridge_msgs_per_cpu_s:,.0f} messages per CPU second, one "
+        f"fully available core carries about "
+        f"{best.bridge_msgs_per_cpu_s / per_vehicle_msgs_s:,.0f} vehicles at "
+        f"{per_vehicle_msgs_s:g} msg/s each."
+    )
     load = os.getloadavg()
     lines.append(
         f"Machine load average during the run: {load[0]:.1f} (1 min), {os.cpu_count()} cores."

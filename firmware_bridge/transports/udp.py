@@ -17,9 +17,10 @@ from typing import Any
 from firmware_bridge.errors import TransportError
 from firmware_bridge.transports.base import Receiver
 
-# Room for a fleet's bursts (about 1 s of 500 vehicles), small enough that an overloaded bridge
-# drops stale telemetry rather than queueing seconds of it ahead of command replies.
-_RECEIVE_BUFFER_BYTES = 1 << 20
+# Room for a fleet's bursts while the process is not scheduled: the kernel charges about 1 KiB
+# per small datagram, so 4 MiB (Linux's usual rmem_max, which caps it) holds ~0.3 s of 500
+# PX4s. A bridge that cannot keep up at all loses telemetry rather than queueing it forever.
+_RECEIVE_BUFFER_BYTES = 4 << 20
 _MAX_DATAGRAM = 65535
 _DRAIN_BATCH = 256  # datagrams read per wake-up before yielding to other tasks
 _MAX_PEERS = 65536  # a bound on remembered senders, so spoofed floods cannot grow memory
