@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
+from airspace.deconfliction import DeconflictionSettings
 from fleet.service.events import EventBus
 from fleet.service.ports import NoVehicleLink, VehicleCommandPort
 from fleet.service.settings import Settings
@@ -42,3 +43,9 @@ class ServiceContext:
     vehicle_port: VehicleCommandPort = field(default_factory=NoVehicleLink)
     clock: Clock = utc_now
     runner: object | None = None
+
+    @property
+    def deconfliction(self) -> DeconflictionSettings:
+        """The deconfliction rules this service applies."""
+        allow = self.settings.equal_priority_conflicts_allowed
+        return DeconflictionSettings(allow_equal_priority_conflicts=allow)

@@ -41,3 +41,28 @@ def square(lon: float, lat: float, half_deg: float = 0.001) -> list[list[float]]
         [lon + half_deg, lat + half_deg],
         [lon - half_deg, lat + half_deg],
     ]
+
+
+def volume(
+    lon: float,
+    lat: float,
+    start: datetime = T0,
+    minutes: float = 10,
+    alt_w84_m: tuple[float, float] = (100.0, 150.0),
+    half_deg: float = 0.001,
+) -> dict[str, Any]:
+    """An F3548 ``Volume4D``: a square around (lon, lat), a W84 band and a time window."""
+    return {
+        "volume": {
+            "outline_polygon": {
+                "vertices": [{"lng": p[0], "lat": p[1]} for p in square(lon, lat, half_deg)]
+            },
+            "altitude_lower": {"value": alt_w84_m[0], "reference": "W84", "units": "M"},
+            "altitude_upper": {"value": alt_w84_m[1], "reference": "W84", "units": "M"},
+        },
+        "time_start": {"value": start.isoformat().replace("+00:00", "Z"), "format": "RFC3339"},
+        "time_end": {
+            "value": (start + timedelta(minutes=minutes)).isoformat().replace("+00:00", "Z"),
+            "format": "RFC3339",
+        },
+    }

@@ -6,15 +6,19 @@ intents are shown as their volumes only, without mission details or owner.
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from fastapi import APIRouter, Query, status
+from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import col, select
 
-from fleet.service.deps import CurrentUser, SessionDep
-from fleet.service.errors import NotFound
+from airspace.errors import AirspaceError
+from airspace.intents import IntentState, new_intent, volume_from_json
+from fleet.service.deps import ContextDep, CurrentUser, Dispatcher, SessionDep, owned
+from fleet.service.errors import BadRequest, Conflict, NotFound
+from fleet.service.reservations import Booking, Refused, end_intent_by_id, reserve
 from fleet.service.security import Principal
 from fleet.storage.tables import IntentRow
 
@@ -78,3 +82,49 @@ def _public(row: IntentRow, user: Principal) -> IntentPublic:
         flight_plan_id=row.flight_plan_id if own else None,
         operational_intent=row.f3548 if own else None,
     )
+
+
+class IntentCreate(BaseModel):
+    """Reserve airspace directly: F3548 ``Volume4D`` volumes (W84 altitudes) and a priority."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    volumes: list[dict[str, Any]] = Field(min_length=1, max_length=100)
+    priority: int = Field(default=0, ge=0, le=1000)
+    state: Literal["Accepted", "Activated"] = "Accepted"
+
+
+@router.post("", response_model=IntentPublic, status_code=status.HTTP_201_CREATED)
+def reserve_intent(body: IntentCreate, context: ContextDep, user: Dispatcher) -> IntentPublic:
+    """Reserve an operational intent; 409 naming the blocking intents when it conflicts."""
+    try:
+        volumes = tuple(volume_from_json(v, f"volumes[{i}]") for i, v in enumerate(body.volumes))
+        candidate = new_intent(
+            str(uuid.uuid4()),
+            str(user.operator_id),
+            volumes,
+            priority=body.priority,
+            state=IntentState(body.state),
+        )
+    except AirspaceError as exc:
+        raise BadRequest(str(exc)) from exc
+    outcome = reserve(
+        context.sessions,
+        Booking(candidate, user.operator_id, user.actor),
+        now=context.clock(),
+        policy=context.deconfliction,
+    )
+    if isinstance(outcome, Refused):
+        raise Conflict(f"airspace taken by {', '.join(outcome.blocking)}: {outcome.explanation}")
+    context.bus.emit("intent.reserved", user.operator_id, intent_id=outcome.row.id)
+    return _public(outcome.row, user)
+
+
+@router.delete("/{intent_id}", status_code=status.HTTP_204_NO_CONTENT)
+def end_intent(intent_id: str, session: SessionDep, context: ContextDep, user: Dispatcher) -> None:
+    """End one of the caller's operator's live intents (frees its airspace)."""
+    owned(session, IntentRow, intent_id, user)
+    session.close()
+    if end_intent_by_id(context.sessions, intent_id, actor=user.actor, now=context.clock()) is None:
+        raise NotFound(f"intent {intent_id} is not live")
+    context.bus.emit("intent.ended", user.operator_id, intent_id=intent_id)
