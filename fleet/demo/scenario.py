@@ -114,6 +114,8 @@ class _OpenGround:
         xs = [b for p in self.polys for b in (p.bounds[0], p.bounds[2])]
         ys = [b for p in self.polys for b in (p.bounds[1], p.bounds[3])]
         self.half_extent_m = 0.45 * min(max(xs) - min(xs), max(ys) - min(ys))
+        self.half_x_m = 0.5 * (max(xs) - min(xs)) - 40.0
+        self.half_y_m = 0.5 * (max(ys) - min(ys)) - 40.0
 
     def is_open(self, x: float, y: float) -> bool:
         near = self.tree.query(Point(x, y).buffer(self.margin_m))
@@ -163,17 +165,18 @@ def _docks(ground: _OpenGround, rng: random.Random, size: ScenarioSize) -> list[
     Raises:
         ValidationError: the city has too few such spaces.
     """
-    spots = []
-    for _ in range(4000):
-        x = rng.uniform(-ground.half_extent_m, ground.half_extent_m)
-        y = rng.uniform(-ground.half_extent_m, ground.half_extent_m)
-        if _dock_fits(ground, x, y):
-            spots.append((x, y))
+    hx, hy = ground.half_x_m, ground.half_y_m
+    grid = [
+        (-hx + 15.0 * i, -hy + 15.0 * j)
+        for i in range(int(2 * hx / 15.0) + 1)
+        for j in range(int(2 * hy / 15.0) + 1)
+    ]
+    spots = [(x, y) for x, y in grid if _dock_fits(ground, x, y)]
     docks: list[tuple[float, float]] = []
     for i in range(size.docks):
         a = 2.0 * math.pi * i / size.docks + 0.3
-        ideal = (0.4 * ground.half_extent_m * math.cos(a), 0.4 * ground.half_extent_m * math.sin(a))
-        apart = [p for p in spots if all(math.dist(p, d) > 250.0 for d in docks)]
+        ideal = (0.4 * hx * math.cos(a), 0.4 * hy * math.sin(a))
+        apart = [p for p in spots if all(math.dist(p, d) > 150.0 for d in docks)]
         if not apart:
             raise ValidationError(
                 f"the city has no open space for dock {i + 1} (pads need "

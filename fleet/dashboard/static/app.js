@@ -84,7 +84,7 @@ function drawMap() {
   layers.forEach(l => l.replaceChildren());
   if (!state.frame) return;
   for (const [id, intent] of state.intents) for (const ring of volumeRings(intent)) {
-    const cls = intent.foreign ? "volume foreign" : "volume";
+    const cls = intent.own === false ? "volume foreign" : "volume";
     layers[0].append(el("polygon", { class: cls, "data-intent-id": id, points: ring.map(p => toSvg(p).join(",")).join(" ") }));
   }
   for (const [id, m] of state.missions) {
@@ -95,7 +95,7 @@ function drawMap() {
     const p = vehicleLonLat(v); if (!p) continue;
     const [x, y] = toSvg(p);
     const g = el("g", { class: `vehicle ${v.kind || ""} ${isLost(v) ? "lost" : ""}`, "data-vehicle-id": id, transform: `translate(${x.toFixed(1)},${y.toFixed(1)})` });
-    g.append(el("circle", { r: 6 }), el("text", { x: 8, y: 4 }, id));
+    g.append(el("circle", { r: 6 }), el("text", { x: 8, y: 4 }, v.name || id));
     layers[2].append(g);
   }
 }
@@ -112,13 +112,20 @@ function fillTable(id, rows) {
   }));
 }
 
+function batteryPct(v) {
+  const pct = pick(v, "battery_pct", "remaining_pct");
+  if (typeof pct === "number") return pct;
+  const frac = pick(v, "battery_fraction");
+  return typeof frac === "number" ? 100 * frac : undefined;
+}
+
 function fmt(x, digits, unit) { return typeof x === "number" ? `${x.toFixed(digits)} ${unit}` : "-"; }
 
 function drawTables() {
   fillTable("vehicles", [...state.vehicles].map(([id, v]) => [
-    id, v.kind, v.status || v.link_state || v.mode,
-    fmt(pick(v, "battery_pct", "remaining_pct", "battery_remaining_pct"), 0, "%"),
-    fmt(pick(v, "alt_agl_m", "relative_alt_m", "alt_rel_m"), 0, "m")]));
+    v.name || id, v.kind, v.status || v.link_state || v.mode,
+    fmt(batteryPct(v), 0, "%"),
+    fmt(pick(v, "alt_agl_m", "relative_alt_m", "alt_rel_m", "alt_amsl_m"), 0, "m")]));
   fillTable("missions", [...state.missions].map(([id, m]) => [id, m.kind, m.state, m.vehicle_id]));
   document.getElementById("vehicle-count").textContent = state.vehicles.size;
   document.getElementById("mission-count").textContent = state.missions.size;

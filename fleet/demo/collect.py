@@ -1,0 +1,96 @@
+"""After the run: mission outcomes, flown intents and pads, read back from the database."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, select
+
+from fleet.demo.audit import intents_from_rows
+from fleet.demo.report import MissionOutcome
+from fleet.storage.tables import AuditEntry, IntentRow, MissionLeg, MissionRow, VehicleRow
+
+
+@dataclass(frozen=True, slots=True)
+class RunFacts:
+    """What the summary needs from the database."""
+
+    outcomes: list[MissionOutcome]
+    flown_intents: list[Any]
+    pads_lonlat: list[tuple[float, float]]
+
+
+def _pads(legs: list[MissionLeg]) -> list[tuple[float, float]]:
+    pads = set()
+    for leg in legs:
+        wps = leg.route.get("waypoints", [])
+        for w in (wps[:1] + wps[-1:]) if wps else []:
+            pads.add((float(w["lon_deg"]), float(w["lat_deg"])))
+    return sorted(pads)
+
+
+def _on_time(
+    mission: MissionRow, legs: list[MissionLeg], landed_at: Mapping[tuple[int, int], datetime]
+) -> bool | None:
+    """A completed delivery is on time when the leg ending at its dropoff landed in time."""
+    if mission.state != "completed" or mission.kind != "delivery":
+        return None
+    drop = mission.spec["dropoff"]
+    deadline = datetime.fromisoformat(mission.spec["latest_delivery"])
+    for leg in legs:
+        wps = leg.route.get("waypoints", [])
+        if not wps:
+            continue
+        end = wps[-1]
+        if abs(end["lon_deg"] - drop["lon_deg"]) + abs(end["lat_deg"] - drop["lat_deg"]) < 1e-7:
+            when = landed_at.get((mission.id or 0, leg.seq))
+            return None if when is None else when <= deadline
+    return None
+
+
+def read_facts(
+    session: Session,
+    flown_m: Mapping[int, float],
+    battery_used_pct: Mapping[int, float],
+    landed_at: Mapping[tuple[int, int], datetime],
+) -> RunFacts:
+    """Outcomes per mission, the intents that were activated, and every leg's end points.
+
+    Args:
+        session: database session.
+        flown_m: distance flown per mission id (from telemetry).
+        battery_used_pct: battery percentage points used per mission id (from telemetry).
+        landed_at: simulated landing time per (mission id, leg seq).
+    """
+    vehicles = {v.id: v for v in session.exec(select(VehicleRow)).all()}
+    all_legs = session.exec(select(MissionLeg)).all()
+    outcomes = []
+    for m in session.exec(select(MissionRow).order_by(MissionRow.id)).all():  # type: ignore[arg-type]
+        assert m.id is not None
+        legs = [leg for leg in all_legs if leg.mission_id == m.id]
+        vehicle = vehicles.get(m.vehicle_id)
+        battery_wh = float(vehicle.spec.get("battery_wh", 0.0)) if vehicle else 0.0
+        relay = bool(m.spec.get("relay_requested"))
+        outcomes.append(
+            MissionOutcome(
+                mission_id=str(m.id),
+                kind="relay" if relay else m.kind,
+                priority=m.priority,
+                state=m.state,
+                vehicle_id=None if vehicle is None else vehicle.name,
+                reason=m.state_reason,
+                distance_m=round(flown_m.get(m.id, 0.0), 1),
+                energy_wh=round(battery_used_pct.get(m.id, 0.0) / 100.0 * battery_wh, 2),
+                on_time=_on_time(m, legs, landed_at),
+            )
+        )
+    activated = {
+        e.target_id
+        for e in session.exec(select(AuditEntry).where(AuditEntry.action == "intent.transition"))
+        if e.detail.get("to") == "Activated"
+    }
+    rows = [r for r in session.exec(select(IntentRow)).all() if r.id in activated]
+    return RunFacts(outcomes, intents_from_rows([r.f3548 for r in rows]), _pads(list(all_legs)))

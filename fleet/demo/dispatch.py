@@ -1,0 +1,389 @@
+"""The demo's dispatcher: requested deliveries -> scheduled -> planned -> reserved -> approved.
+
+Greedy and time-aware: missions are taken by priority (medical, urgent, normal) then earliest
+pickup; each goes to the multicopter of its pickup dock that can leave first. Its legs are
+planned with the airspace planner over the city (dock -> dropoff, back to the dock; for a relay:
+dock -> transfer point and back, plus the ground robot's drive to the transfer point, the last
+stretch and its way home, planned at street level). Every flying leg is reserved as an F3548
+operational intent in the deconfliction engine; on a conflict the whole mission departs
+``delay_step_s`` later, up to ``max_delay_s``, and is failed with the blocking reason beyond.
+Nothing is assumed: a leg that cannot be planned fails its mission with the planner's reason.
+
+Persistence goes through the service layer: legs and intents in their tables, every state
+change through :mod:`fleet.lifecycle` (audited, published on the event bus).
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import shapely
+from sqlmodel import Session, col, select
+
+from airspace.city import City
+from airspace.deconfliction import Accepted, DeconflictionEngine
+from airspace.errors import AirspaceError
+from airspace.intents import PRIORITY_MEDICAL, PRIORITY_NORMAL, intent_to_json, new_intent
+from airspace.planner import Planner, VehicleProfile
+from airspace.route import Route
+from airspace.volumes import VolumeSettings, route_to_volumes
+from fleet import lifecycle
+from fleet.demo.scenario import pad_lonlat
+from fleet.errors import InfeasibleMission
+from fleet.service.events import EventBus
+from fleet.service.intent_store import envelope
+from fleet.storage.tables import Dock, IntentRow, MissionLeg, MissionRow, VehicleRow
+
+ACTOR = "demo-dispatcher"
+PRIORITY = {"medical": PRIORITY_MEDICAL, "urgent": 50, "normal": PRIORITY_NORMAL}
+RANK = {"medical": 0, "urgent": 1, "normal": 2}
+LonLat = tuple[float, float]
+DEMO_VOLUMES = VolumeSettings(lateral_buffer_m=10.0)
+"""10 m either side of the route: the simulated fleet holds its track within a few metres (the
+default 15 m would make the 35 m-apart pads of one dock block each other's columns)."""
+
+
+@dataclass
+class DispatchTools:
+    """What the dispatcher plans and reserves with."""
+
+    air: Planner
+    ground: Planner
+    engine: DeconflictionEngine
+    drone: VehicleProfile
+    robot: VehicleProfile
+    turnaround_s: float = 90.0  # battery swap and parcel loading at the dock
+    handover_s: float = 20.0  # parcel dropped or handed over at a pad
+    delay_step_s: float = 30.0
+    max_delay_s: float = 1200.0
+    lead_s: float = 20.0  # earliest departure after dispatch (upload, arming)
+    volumes: VolumeSettings = field(default_factory=lambda: DEMO_VOLUMES)
+    free_at: dict[int, datetime] = field(default_factory=dict)
+    pads: dict[int, LonLat] = field(default_factory=dict)
+
+
+def vehicle_pads(vehicles: list[VehicleRow], docks: list[Dock]) -> dict[int, LonLat]:
+    """Each vehicle's pad at its home dock: the ``k``-th vehicle of a dock (by id) gets pad k."""
+    by_dock: dict[int, list[VehicleRow]] = {}
+    for v in sorted(vehicles, key=lambda v: v.id or 0):
+        if v.home_dock_id is not None:
+            by_dock.setdefault(v.home_dock_id, []).append(v)
+    pads = {}
+    for dock in docks:
+        for k, v in enumerate(by_dock.get(dock.id or -1, [])):
+            pads[v.id or 0] = pad_lonlat((dock.lon_deg, dock.lat_deg), k)
+    return pads
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedLeg:
+    """A leg ready to persist."""
+
+    vehicle_id: int
+    route: Route
+    flies: bool
+
+
+def route_to_json(route: Route) -> dict[str, Any]:
+    """The stored form of a route (what :func:`fleet.runner.store.route_from_json` reads)."""
+    return {
+        "waypoints": [
+            {
+                "lon_deg": w.lon_deg,
+                "lat_deg": w.lat_deg,
+                "alt_amsl_m": w.alt_amsl_m,
+                "ground_amsl_m": w.ground_amsl_m,
+                "time": w.time.isoformat(),
+            }
+            for w in route.waypoints
+        ],
+        "length_m": route.length_m,
+        "duration_s": route.duration_s,
+        "energy_wh": route.energy_wh,
+    }
+
+
+def _point(spec: dict[str, Any], key: str) -> LonLat:
+    return float(spec[key]["lon_deg"]), float(spec[key]["lat_deg"])
+
+
+def _nearest(docks: list[Dock], p: LonLat) -> Dock:
+    return min(docks, key=lambda d: (d.lon_deg - p[0]) ** 2 + (d.lat_deg - p[1]) ** 2)
+
+
+def _plan(tools: DispatchTools, a: LonLat, b: LonLat, when: datetime, flies: bool) -> Route:
+    try:
+        if flies:
+            return tools.air.plan((*a, 0.0), (*b, 0.0), tools.drone, departure=when)
+        return tools.ground.plan(
+            (*a, 0.0),
+            (*b, 0.0),
+            tools.robot,
+            departure=when,
+            min_cruise_agl_m=0.0,
+            cruise_agl_m=0.0,
+        )
+    except (AirspaceError, ValueError) as exc:
+        kind = "flight" if flies else "drive"
+        raise InfeasibleMission(f"no {kind} route: {exc}") from exc
+
+
+def transfer_point(city: City, dropoff: LonLat, toward: LonLat, margin_m: float = 6.0) -> LonLat:
+    """An open-ground pad 80-200 m from ``dropoff`` on the way to ``toward`` (the drone's dock).
+
+    The drone lands there and a ground robot takes the parcel the last stretch. Points are
+    tried along the line and beside it; the first with ``margin_m`` to every footprint wins.
+
+    Raises:
+        InfeasibleMission: no open ground near the dropoff.
+    """
+    x0, y0 = city.frame.to_local(*dropoff)
+    x1, y1 = city.frame.to_local(*toward)
+    length = max(math.hypot(x1 - x0, y1 - y0), 1e-6)
+    ux, uy = (x1 - x0) / length, (y1 - y0) / length
+    for along in range(80, 201, 10):
+        for side in (0, 10, -10, 20, -20, 30, -30):
+            x = x0 + ux * along - uy * side
+            y = y0 + uy * along + ux * side
+            near = city.tree.query(shapely.Point(x, y), predicate="dwithin", distance=margin_m)
+            if len(near) == 0:
+                lon, lat = city.frame.to_lonlat(x, y)
+                return float(lon), float(lat)
+    raise InfeasibleMission("no open ground for a transfer point within 200 m of the dropoff")
+
+
+def _after(route: Route, pause_s: float) -> datetime:
+    return route.arrival + timedelta(seconds=pause_s)
+
+
+def _delivery_legs(
+    tools: DispatchTools,
+    spec: dict[str, Any],
+    drone: VehicleRow,
+    robot: VehicleRow | None,
+    depart: datetime,
+) -> list[PlannedLeg]:
+    """Legs of one delivery departing at ``depart`` (drone out and back; robot legs for relays)."""
+    assert drone.id is not None
+    dropoff = _point(spec, "dropoff")
+    base = tools.pads[drone.id]  # the parcel is loaded at the dock, on the drone's pad
+    relay = bool(spec.get("relay_requested"))
+    pad = transfer_point(tools.air.city, dropoff, base) if relay else dropoff
+    out = _plan(tools, base, pad, depart, flies=True)
+    back = _plan(tools, pad, base, _after(out, tools.handover_s), flies=True)
+    legs = [PlannedLeg(drone.id, out, True)]
+    if robot is None or not relay:
+        return [*legs, PlannedLeg(drone.id, back, True)]
+    assert robot.id is not None
+    home = tools.pads[robot.id]
+    probe = _plan(tools, home, pad, depart, flies=False)
+    leave = max(depart, out.arrival - timedelta(seconds=probe.duration_s))
+    to_pad = probe.shifted(leave - probe.departure)  # at the pad when the drone lands
+    meet = max(out.arrival, to_pad.arrival)
+    last = _plan(tools, pad, dropoff, meet + timedelta(seconds=tools.handover_s), flies=False)
+    home_run = _plan(tools, dropoff, home, _after(last, tools.handover_s), flies=False)
+    robot_legs = [PlannedLeg(robot.id, r, False) for r in (to_pad, last, home_run)]
+    every = [*robot_legs, legs[0], PlannedLeg(drone.id, back, True)]
+    return sorted(every, key=lambda leg: leg.route.departure)
+
+
+def _reserve(
+    tools: DispatchTools, legs: list[PlannedLeg], operator: str, priority: int
+) -> list[str | None] | str:
+    """Reserve one intent for all the mission's flying legs (one drone: out, wait, back).
+
+    Returns:
+        The intent id of each leg (``None`` for ground legs), or why the reservation failed.
+    """
+    volumes = tuple(
+        v for leg in legs if leg.flies for v in route_to_volumes(leg.route, tools.volumes)
+    )
+    if not volumes:
+        return [None] * len(legs)
+    intent = new_intent(str(uuid.uuid4()), operator, volumes, priority=priority)
+    result = tools.engine.reserve(intent)
+    if isinstance(result, Accepted) and result.preempted:
+        tools.engine.remove(intent.id)
+        return "would preempt flights already approved"
+    if not isinstance(result, Accepted):
+        return result.explain()
+    return [intent.id if leg.flies else None for leg in legs]
+
+
+def _place(
+    tools: DispatchTools,
+    spec: dict[str, Any],
+    operator: str,
+    priority: int,
+    drone: VehicleRow,
+    robot: VehicleRow | None,
+    earliest: datetime,
+) -> tuple[list[PlannedLeg], list[str | None]]:
+    """Find the first departure (in ``delay_step_s`` steps) whose flying legs all reserve."""
+    assert drone.id is not None
+    start = max(earliest, tools.free_at[drone.id])
+    if robot is not None and robot.id is not None:
+        start = max(start, tools.free_at[robot.id])
+    why = "no departure tried"
+    steps = int(tools.max_delay_s // tools.delay_step_s) + 1
+    base = _delivery_legs(tools, spec, drone, robot, start)
+    for k in range(steps):
+        delay = timedelta(seconds=k * tools.delay_step_s)
+        legs = [PlannedLeg(leg.vehicle_id, leg.route.shifted(delay), leg.flies) for leg in base]
+        reserved = _reserve(tools, legs, operator, priority)
+        if isinstance(reserved, list):
+            return legs, reserved
+        why = reserved
+    raise InfeasibleMission(
+        f"airspace busy for {tools.max_delay_s:.0f} s after {start:%H:%M:%S}: {why}"
+    )
+
+
+def _persist(
+    session: Session,
+    mission: MissionRow,
+    legs: list[PlannedLeg],
+    ids: list[str | None],
+    tools: DispatchTools,
+    bus: EventBus,
+    now: datetime,
+) -> None:
+    assert mission.id is not None
+    drone_id = next(leg.vehicle_id for leg in legs if leg.flies)
+    lifecycle.schedule(session, mission.id, ACTOR, bus=bus, clock=lambda: now)
+    stored: set[str] = set()
+    for seq, (leg, intent_id) in enumerate(zip(legs, ids, strict=True)):
+        session.add(
+            MissionLeg(
+                mission_id=mission.id,
+                seq=seq,
+                vehicle_id=leg.vehicle_id,
+                route=route_to_json(leg.route),
+                intent_id=intent_id,
+            )
+        )
+        if intent_id is not None and intent_id not in stored:
+            stored.add(intent_id)
+            doc = intent_to_json(tools.engine.get(intent_id))
+            session.add(
+                IntentRow(
+                    id=intent_id,
+                    operator_id=mission.operator_id,
+                    mission_id=mission.id,
+                    state="Accepted",
+                    priority=int(doc["details"]["priority"]),
+                    f3548=doc,
+                    **envelope(doc["details"]["volumes"]),
+                )
+            )
+        tools.free_at[leg.vehicle_id] = leg.route.arrival + timedelta(seconds=tools.turnaround_s)
+    mission.vehicle_id = drone_id
+    session.add(mission)
+    session.flush()
+    lifecycle.approve(session, mission.id, ACTOR, bus=bus, clock=lambda: now)
+
+
+def dispatch(
+    session: Session, tools: DispatchTools, bus: EventBus, now: datetime
+) -> dict[int, str]:
+    """Schedule, plan, reserve and approve every requested delivery.
+
+    Args:
+        session: database session.
+        tools: planners, deconfliction engine, profiles, vehicle availability.
+        bus: where state changes are published.
+        now: the current (simulated) time.
+
+    Returns:
+        Mission id -> reason for every mission that could not be dispatched (it is failed).
+    """
+    missions = session.exec(
+        select(MissionRow).where(MissionRow.state == "requested", MissionRow.kind == "delivery")
+    ).all()
+    vehicles = list(session.exec(select(VehicleRow)).all())
+    docks = list(session.exec(select(Dock)).all())
+    for v in vehicles:
+        assert v.id is not None
+        tools.free_at.setdefault(v.id, now + timedelta(seconds=tools.lead_s))
+    tools.pads.update(vehicle_pads(vehicles, docks))
+    ordered = sorted(missions, key=lambda m: (RANK.get(m.priority, 3), m.spec["earliest_pickup"]))
+    failures: dict[int, str] = {}
+    for mission in ordered:
+        assert mission.id is not None
+        try:
+            _dispatch_one(session, mission, vehicles, docks, tools, bus, now)
+        except InfeasibleMission as exc:
+            session.rollback()
+            failures[mission.id] = str(exc)
+            lifecycle.fail(session, mission.id, ACTOR, str(exc)[:480], bus=bus, clock=lambda: now)
+    return failures
+
+
+def _dispatch_one(
+    session: Session,
+    mission: MissionRow,
+    vehicles: list[VehicleRow],
+    docks: list[Dock],
+    tools: DispatchTools,
+    bus: EventBus,
+    now: datetime,
+) -> None:
+    spec = mission.spec
+    dock = _nearest(docks, _point(spec, "pickup"))
+    drones = [
+        v
+        for v in vehicles
+        if v.kind == "multicopter"
+        and v.home_dock_id == dock.id
+        and float(v.spec.get("payload_capacity_kg", 0.0)) >= float(spec["payload_kg"])
+    ]
+    if not drones:
+        raise InfeasibleMission(f"no drone at {dock.name} can carry {spec['payload_kg']} kg")
+    drone = min(drones, key=lambda v: tools.free_at[v.id or 0])
+    robot = _robot_for(spec, vehicles, tools)
+    earliest = max(datetime.fromisoformat(spec["earliest_pickup"]), now)
+    priority = PRIORITY.get(mission.priority, PRIORITY_NORMAL)
+    legs, ids = _place(tools, spec, str(mission.operator_id), priority, drone, robot, earliest)
+    _persist(session, mission, legs, ids, tools, bus, now)
+
+
+def _robot_for(
+    spec: dict[str, Any], vehicles: list[VehicleRow], tools: DispatchTools
+) -> VehicleRow | None:
+    """The ground robot for a relay: the one whose pad is nearest the dropoff, then free first."""
+    if not spec.get("relay_requested"):
+        return None
+    robots = [v for v in vehicles if v.kind == "ground_robot" and v.id in tools.pads]
+    if not robots:
+        raise InfeasibleMission("relay requested but the fleet has no ground robot at a dock")
+    lon, lat = _point(spec, "dropoff")
+
+    def rank(v: VehicleRow) -> tuple[float, datetime]:
+        plon, plat = tools.pads[v.id or 0]
+        return (plon - lon) ** 2 + (plat - lat) ** 2, tools.free_at[v.id or 0]
+
+    return min(robots, key=rank)
+
+
+def requested_ids(session: Session) -> list[int]:
+    """Ids of the missions still ``requested`` (for the caller's progress display)."""
+    rows = session.exec(select(MissionRow.id).where(col(MissionRow.state) == "requested"))
+    return [int(i) for i in rows if i is not None]
+
+
+def fail_inspections(session: Session, bus: EventBus, now: datetime) -> dict[int, str]:
+    """Refuse the requested inspections with the reason (this dispatcher flies deliveries only)."""
+    reason = "inspection dispatch is not available in this build of the demo dispatcher"
+    rows = session.exec(
+        select(MissionRow).where(MissionRow.state == "requested", MissionRow.kind == "inspection")
+    ).all()
+    out = {}
+    for mission in rows:
+        assert mission.id is not None
+        lifecycle.fail(session, mission.id, ACTOR, reason, bus=bus, clock=lambda: now)
+        out[mission.id] = reason
+    return out

@@ -1,0 +1,112 @@
+"""The demo's steps that talk to the service layer: token, dispatch, summary."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from airspace.city import City
+from airspace.deconfliction import DeconflictionEngine
+from airspace.planner import Clearances, Planner, VehicleProfile
+from fleet.demo.audit import conflicting_pairs
+from fleet.demo.collect import read_facts
+from fleet.demo.dispatch import DispatchTools, dispatch, fail_inspections
+from fleet.demo.geo import Footprint, LocalFrame
+from fleet.demo.metrics import min_building_clearance, min_separation
+from fleet.demo.plot import plot_demo
+from fleet.demo.report import DemoReport, MissionOutcome, build_report
+from fleet.demo.scenario import Scenario
+from fleet.runner.clock import ScaledClock
+from fleet.runner.runner import MissionRunner
+from fleet.service.context import ServiceContext
+from fleet.service.operators import ensure_operator
+from fleet.service.security import Principal, Role, mint_token
+from fleet.service.settings import Settings
+
+if TYPE_CHECKING:
+    from fleet.demo.run import DemoOptions
+
+OPERATOR = "skyfleet-demo"
+CLEARANCES = Clearances(horizontal_m=10.0, vertical_m=5.0)
+DRONE = VehicleProfile(cruise_speed_mps=12.0, climb_rate_mps=3.0, descent_rate_mps=1.5)
+ROBOT = VehicleProfile(cruise_speed_mps=3.0, climb_rate_mps=1.0, descent_rate_mps=1.0)
+UNFINISHED = "unfinished at the demo's time limit"
+
+
+def mint_demo_token(ctx: ServiceContext, settings: Settings) -> str:
+    """Create the demo operator and sign an admin token for it (as ``skyfleet token`` does)."""
+    with ctx.sessions() as session:
+        operator = ensure_operator(session, OPERATOR, actor="demo")
+        assert operator.id is not None
+        principal = Principal("demo:dispatcher", operator.id, operator.name, Role.ADMIN)
+        return mint_token(settings, principal)
+
+
+def dispatch_booked(ctx: ServiceContext, city: City, clock: ScaledClock) -> dict[int, str]:
+    """Schedule, plan, reserve and approve the booked missions; returns refusals by id."""
+    air = Planner(city, CLEARANCES).prepare()
+    ground = Planner(city, Clearances(horizontal_m=2.0, vertical_m=0.0))
+    tools = DispatchTools(air, ground, DeconflictionEngine(), DRONE, ROBOT)
+    with ctx.sessions() as session:
+        refused = dispatch(session, tools, ctx.bus, clock.now())
+        refused.update(fail_inspections(session, ctx.bus, clock.now()))
+    return refused
+
+
+def summarise(
+    ctx: ServiceContext,
+    runner: MissionRunner,
+    city: City,
+    footprints: list[Footprint],
+    frame: LocalFrame,
+    scenario: Scenario,
+    options: DemoOptions,
+    wall0: float,
+) -> DemoReport:
+    """Measure the run and build (and write, and plot) its report."""
+    with ctx.sessions() as session:
+        facts = read_facts(session, runner.flown_m, runner.battery_used_pct, runner.landed_at)
+    drones = {v.id for v in scenario.vehicles if v.kind == "multicopter"}
+    tracks = {k: v for k, v in runner.tracks.items() if k in drones}
+    separation = min_separation(frame, tracks)
+    clearance = min_building_clearance(
+        frame, footprints, tracks, facts.pads_lonlat, CLEARANCES.vertical_m
+    )
+    outcomes = [_finished(o) for o in facts.outcomes]
+    report = build_report(
+        outcomes,
+        airspace_conflicts=len(conflicting_pairs(facts.flown_intents)),
+        min_separation_m=None if separation is None else round(separation.distance_m, 2),
+        min_separation_where=None if separation is None else separation.what,
+        min_building_clearance_m=None if clearance is None else round(clearance.distance_m, 2),
+        min_building_clearance_where=None if clearance is None else clearance.what,
+        horizontal_clearance_m=CLEARANCES.horizontal_m,
+        wall_time_s=round(time.monotonic() - wall0, 1),
+        sim_time_s=round(runner.clock.elapsed_s(), 1),
+        speedup=options.speedup,
+        vehicles=len(scenario.vehicles),
+        degraded=DEGRADED,
+    )
+    if options.report is not None:
+        report.write(options.report)
+    if options.plot is not None:
+        title = (
+            f"skyfleet demo: {report.missions_completed}/{report.missions_total} completed, "
+            f"{report.airspace_conflicts} conflicts"
+        )
+        plot_demo(options.plot, footprints, scenario, tracks, title)
+    return report
+
+
+def _finished(o: MissionOutcome) -> MissionOutcome:
+    if o.state in ("completed", "failed", "cancelled", "aborted") or o.reason:
+        return o
+    from dataclasses import replace
+
+    return replace(o, reason=f"{UNFINISHED} (still {o.state})")
+
+
+DEGRADED = [
+    "scheduling, planning and reservation are done by the demo's dispatcher "
+    "(fleet.demo.dispatch) through the service layer: the API has no scheduling endpoint yet",
+]

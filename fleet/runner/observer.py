@@ -1,0 +1,244 @@
+"""What the runner does with each step of a flight: persist, audit, publish, record.
+
+- uploaded: mission ``approved -> uploaded`` (first leg);
+- started: intent ``Accepted -> Activated``, mission ``uploaded -> in_flight``, vehicle busy;
+- position: track sample, distance flown, progress, latest telemetry row and a
+  ``vehicle.telemetry`` event (both throttled to ``publish_period_s`` of wall time);
+- link lost: vehicle ``lost``, intent ``Contingent`` (F3548: the operator can no longer
+  ensure conformance); link back: vehicle busy again, audited; the flight goes on;
+- landed: intent ``Ended``; after the last leg the mission is ``completed``; vehicle ``idle``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from airspace.intents import IntentState
+from firmware_bridge.telemetry import LinkState, Position
+from fleet.lifecycle import MissionState, advance
+from fleet.runner.flight import LegPlan
+from fleet.runner.items import cruise_speed_mps, drive_items, flight_items
+from fleet.runner.store import (
+    LegRecord,
+    MissionWork,
+    VehicleRecord,
+    items_from_json,
+    route_from_json,
+    save_telemetry,
+    set_intent_state,
+    set_progress,
+    set_vehicle_status,
+)
+from fleet.runner.track import TrackPoint
+from fleet.storage.tables import Telemetry
+
+if TYPE_CHECKING:
+    from fleet.runner.runner import MissionRunner
+
+_M_PER_DEG = 111_320.0
+
+
+def build_plan(work: MissionWork, leg: LegRecord, vehicle: VehicleRecord) -> LegPlan:
+    """The :class:`LegPlan` of a stored leg: its route, and the items that fly it.
+
+    Raises:
+        KeyError, ValueError: the stored route is not a route, or never leaves the ground.
+    """
+    route = route_from_json(leg.route)
+    stored = items_from_json(leg.route)
+    if stored is not None:
+        items = stored
+    elif vehicle.flies:
+        items = flight_items(route, speed_mps=cruise_speed_mps(route))
+    else:
+        items = drive_items(route, speed_mps=cruise_speed_mps(route))
+    return LegPlan(
+        mission_id=work.mission_id,
+        seq=leg.seq,
+        vehicle_id=vehicle.id,
+        vehicle_name=vehicle.name,
+        flies=vehicle.flies,
+        route=route,
+        items=tuple(items),
+        intent_id=leg.intent_id,
+        last_leg=leg is work.legs[-1],
+    )
+
+
+def _step_m(a: TrackPoint, b: TrackPoint) -> float:
+    dx = (b.lon_deg - a.lon_deg) * _M_PER_DEG * math.cos(math.radians(a.lat_deg))
+    dy = (b.lat_deg - a.lat_deg) * _M_PER_DEG
+    return math.sqrt(dx * dx + dy * dy + (b.alt_amsl_m - a.alt_amsl_m) ** 2)
+
+
+class FlightObserver:
+    """The runner's :class:`~fleet.runner.flight.LegObserver` for one mission.
+
+    Telemetry events go out every ``publish_period_s``; the latest-telemetry row and the
+    progress are written every ``persist_period_s`` (wall seconds, per vehicle).
+    """
+
+    def __init__(
+        self,
+        runner: MissionRunner,
+        work: MissionWork,
+        publish_period_s: float = 0.5,
+        persist_period_s: float = 3.0,
+    ) -> None:
+        self.runner = runner
+        self.work = work
+        self.publish_period_s = publish_period_s
+        self.persist_period_s = persist_period_s
+        self._last_publish: dict[int, float] = {}
+        self._last_persist: dict[int, float] = {}
+        self._battery_start: dict[int, float] = {}
+        self._legs_done = 0
+        self._uploaded = work.state is not MissionState.APPROVED
+        self._in_flight = work.state is MissionState.IN_FLIGHT
+
+    async def _db(self, fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
+        def call() -> Any:
+            with self.runner.db_lock, self.runner.context.sessions() as session:
+                return fn(session, *args, **kw)
+
+        return await asyncio.to_thread(call)
+
+    async def _mission_to(self, state: MissionState, reason: str | None = None) -> None:
+        ctx = self.runner.context
+        await self._db(
+            advance,
+            self.work.mission_id,
+            state,
+            "runner",
+            reason,
+            bus=ctx.bus,
+            clock=self.runner.now,
+        )
+
+    async def _intent_to(self, plan: LegPlan, state: IntentState, why: str) -> None:
+        if plan.intent_id is None:
+            return
+        row = await self._db(
+            set_intent_state, plan.intent_id, state, now=self.runner.now(), why=why
+        )
+        if row is not None:
+            self.runner.context.bus.emit(
+                "intent.state",
+                row.operator_id,
+                intent_id=row.id,
+                mission_id=plan.mission_id,
+                state=state.value,
+            )
+
+    async def _vehicle_status(self, plan: LegPlan, status: str) -> None:
+        await self._db(set_vehicle_status, plan.vehicle_id, status, now=self.runner.now())
+        self.runner.context.bus.emit(
+            "vehicle.status", self.work.operator_id, vehicle_id=plan.vehicle_id, status=status
+        )
+
+    async def uploaded(self, plan: LegPlan) -> None:
+        """Mission ``approved -> uploaded`` when its first leg is on a vehicle."""
+        if not self._uploaded:
+            self._uploaded = True
+            await self._mission_to(MissionState.UPLOADED)
+
+    async def started(self, plan: LegPlan) -> None:
+        """Intent Activated, mission in flight, vehicle busy."""
+        await self._intent_to(plan, IntentState.ACTIVATED, "vehicle armed and mission started")
+        if not self._in_flight:
+            self._in_flight = True
+            await self._mission_to(MissionState.IN_FLIGHT)
+        await self._vehicle_status(plan, "in_flight")
+
+    async def position(self, plan: LegPlan, position: Position) -> None:
+        """Record the sample; persist and publish it at most every ``publish_period_s``."""
+        runner = self.runner
+        point = TrackPoint(
+            runner.clock.elapsed_s(),
+            position.lon_deg,
+            position.lat_deg,
+            position.alt_amsl_m,
+            position.alt_rel_home_m,
+        )
+        track = runner.tracks[plan.vehicle_name]
+        if track:
+            runner.flown_m[plan.mission_id] += _step_m(track[-1], point)
+        track.append(point)
+        now = time.monotonic()
+        if now - self._last_publish.get(plan.vehicle_id, 0.0) < self.publish_period_s:
+            return
+        self._last_publish[plan.vehicle_id] = now
+        await self._publish(plan, position)
+
+    async def _publish(self, plan: LegPlan, position: Position) -> None:
+        link = self.runner.link_of(plan)
+        battery = None if link is None else link.telemetry.battery.latest
+        pct = None if battery is None else battery.remaining_pct
+        if pct is not None:
+            start = self._battery_start.setdefault(plan.vehicle_id, pct)
+            self.runner.battery_used_pct[plan.mission_id] = max(0.0, start - pct)
+        sample = Telemetry(
+            vehicle_id=plan.vehicle_id,
+            time=self.runner.now(),
+            lon_deg=position.lon_deg,
+            lat_deg=position.lat_deg,
+            alt_amsl_m=position.alt_amsl_m,
+            heading_deg=position.heading_deg,
+            ground_speed_mps=math.hypot(position.vn_mps, position.ve_mps),
+            battery_fraction=None if pct is None else pct / 100.0,
+            armed=True,
+            link_ok=True,
+        )
+        progress = self._progress(plan, link)
+        now = time.monotonic()
+        if now - self._last_persist.get(plan.vehicle_id, 0.0) >= self.persist_period_s:
+            self._last_persist[plan.vehicle_id] = now
+            await self._db(save_telemetry, sample)
+            await self._db(set_progress, plan.mission_id, progress)
+        self.runner.context.bus.emit(
+            "vehicle.telemetry",
+            self.work.operator_id,
+            vehicle_id=plan.vehicle_id,
+            name=plan.vehicle_name,
+            mission_id=plan.mission_id,
+            lon_deg=position.lon_deg,
+            lat_deg=position.lat_deg,
+            alt_amsl_m=position.alt_amsl_m,
+            alt_agl_m=position.alt_rel_home_m,
+            battery_pct=pct,
+            progress=progress,
+        )
+
+    def _progress(self, plan: LegPlan, link: Any) -> float:
+        index = [leg.seq for leg in self.work.legs].index(plan.seq)
+        current = None if link is None else link.telemetry.mission_progress.latest
+        within = 0.0
+        if current is not None and plan.items:
+            within = max(0, current.reached_seq + 1) / len(plan.items)
+        return min(0.999, (index + min(within, 0.999)) / len(self.work.legs))
+
+    async def link_changed(self, plan: LegPlan, link: LinkState) -> None:
+        """Lost: vehicle lost, intent Contingent. Back: vehicle busy again (audited)."""
+        if not link.connected:
+            await self._vehicle_status(plan, "lost")
+            await self._intent_to(plan, IntentState.CONTINGENT, "data link lost in flight")
+        else:
+            await self._vehicle_status(plan, "in_flight")
+
+    async def landed(self, plan: LegPlan) -> None:
+        """Intent Ended after its last leg; vehicle idle; progress counts the leg as done."""
+        self.runner.landed_at[(plan.mission_id, plan.seq)] = self.runner.now()
+        later = [leg for leg in self.work.legs if leg.seq > plan.seq]
+        if all(leg.intent_id != plan.intent_id for leg in later):
+            await self._intent_to(plan, IntentState.ENDED, "landed")
+        await self._vehicle_status(plan, "idle")
+        self._legs_done += 1
+        await self._db(set_progress, plan.mission_id, self._legs_done / len(self.work.legs))
+
+    async def completed(self) -> None:
+        """Every leg has landed: the mission is completed."""
+        await self._mission_to(MissionState.COMPLETED)
