@@ -72,6 +72,7 @@ def reserve(
     policy: DeconflictionSettings | None = None,
     on_accept: OnAccept | None = None,
     dry_run: bool = False,
+    force: bool = False,
 ) -> ReservationOutcome:
     """Book ``booking.candidate`` atomically against every committed live intent.
 
@@ -85,6 +86,8 @@ def reserve(
         policy: deconfliction rules (default: equal priorities may not conflict).
         on_accept: called inside the transaction after the row is written, to add related rows.
         dry_run: check only, write nothing (InterUSS ``Hypothetical``).
+        force: record the intent without deconfliction (InterUSS ``InReality``: the user is
+            already doing it, allowed or not).
 
     Returns:
         :class:`Reserved` or :class:`Refused`.
@@ -96,7 +99,7 @@ def reserve(
         others = [r for r in live_intents_meeting(session, env) if r.id != booking.candidate.id]
         engine = DeconflictionEngine(policy)
         engine.restore(intent_from_json(r.f3548) for r in others)
-        result = _check(engine, booking.candidate)
+        result = Accepted(booking.candidate) if force else _check(engine, booking.candidate)
         if isinstance(result, Conflict):
             session.rollback()
             return Refused(result.blocking_intent_ids, result.explain())

@@ -2,7 +2,16 @@
 
 from fastapi import APIRouter
 
-from fleet.service.routers import auth, intents, missions, users, vehicles, ws, zones
+from fleet.service.routers import (
+    auth,
+    flight_planning,
+    intents,
+    missions,
+    users,
+    vehicles,
+    ws,
+    zones,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (
     auth.router,
@@ -12,4 +21,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     zones.router,
     intents.router,
     ws.router,
+    flight_planning.router,
 )
