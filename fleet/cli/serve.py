@@ -40,6 +40,11 @@ def register(app: typer.Typer) -> None:
         uvicorn.run(app_, host=host, port=port, log_level=log_level)
 
 
-def _runner_factory() -> RunnerFactory | None:
-    """The in-process mission runner's factory, when the runner is installed."""
-    return None
+def _runner_factory() -> RunnerFactory:
+    """The in-process mission runner (uploads, flies and follows approved missions).
+
+    It starts only when ``SKYFLEET_RUN_BRIDGE`` is true (the default).
+    """
+    from fleet.runner.runner import runner_factory
+
+    return runner_factory()

@@ -25,7 +25,7 @@ class Settings(BaseSettings):
     secret_key: str = Field(default=DEVELOPMENT_SECRET, min_length=16)
     token_ttl_s: int = Field(default=3600, gt=0, le=30 * 24 * 3600)
     jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
-    run_bridge: bool = False
+    run_bridge: bool = True
     equal_priority_conflicts_allowed: bool = False
     buildings_path: str | None = None
     cors_origins: list[str] = Field(default_factory=list)

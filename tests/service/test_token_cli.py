@@ -37,3 +37,13 @@ def test_cli_token_rejects_an_unknown_role(
     result = CliRunner().invoke(build_app(), ["token", "--operator", "x", "--role", "pilot"])
     assert result.exit_code != 0
     assert "unknown role" in result.output
+
+
+def test_serve_refuses_the_default_secret_outside_development(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SKYFLEET_ENV", "production")
+    monkeypatch.delenv("SKYFLEET_SECRET_KEY", raising=False)
+    result = CliRunner().invoke(build_app(), ["serve", "--port", "38999"])
+    assert result.exit_code == 2
+    assert "SKYFLEET_SECRET_KEY" in result.output
