@@ -58,7 +58,7 @@ async def run_command(
     command: int,
     params: Sequence[float],
     policy: CommandPolicy,
-    reason_since: Callable[[float], str] = lambda _t: "",
+    reason: Callable[[], str] = lambda: "",
 ) -> None:
     """Send a COMMAND_LONG until a final ACCEPTED, following the COMMAND_ACK semantics.
 
@@ -67,15 +67,13 @@ async def run_command(
         command: the MAV_CMD number.
         params: up to seven parameters (missing ones are 0).
         policy: timeouts and retries.
-        reason_since: returns the vehicle's status text sent since a loop time, for errors.
+        reason: returns what the vehicle said (STATUSTEXT) since the command was sent.
 
     Raises:
         CommandDenied: a final non-ACCEPTED result (TEMPORARILY_REJECTED once retries are spent).
         CommandTimeout: no final COMMAND_ACK after every retry.
     """
     padded = [float(p) for p in params] + [0.0] * (7 - len(params))
-    loop = asyncio.get_running_loop()
-    started = loop.time()
     async with channel.command_lock:
         with channel.expect(COMMAND_ACK_ID) as acks:
             for attempt in range(policy.retries + 1):
@@ -96,7 +94,7 @@ async def run_command(
                 if result == MavResult.TEMPORARILY_REJECTED and attempt < policy.retries:
                     await asyncio.sleep(policy.rejected_backoff_s)  # back-off, not a wait
                     continue
-                raise _denied(command, result, reason_since(started))
+                raise _denied(command, result, reason())
     raise CommandTimeout(
         f"command {_name(command)} to system {channel.target_system}: no COMMAND_ACK after "
         f"{policy.retries + 1} sends"

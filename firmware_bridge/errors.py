@@ -10,7 +10,8 @@
     │   ├── CommandDenied     COMMAND_ACK DENIED / FAILED / UNSUPPORTED (carries the result)
     │   ├── CommandTimeout    no final COMMAND_ACK after the retries
     │   └── ModeNotConfirmed  the heartbeat never showed the requested flight mode
-    └── MissionTransferError  the mission protocol failed (carries MAV_MISSION_RESULT or timeout)
+    ├── MissionTransferError  the mission protocol failed (carries MAV_MISSION_RESULT or timeout)
+    └── ParameterError        a parameter could not be read or written
 """
 
 from __future__ import annotations
@@ -70,3 +71,7 @@ class MissionTransferError(BridgeError):
     def __init__(self, message: str, *, result: int | None = None) -> None:
         super().__init__(message)
         self.result = result
+
+
+class ParameterError(BridgeError):
+    """A parameter could not be read or written (unknown name, or no answer)."""

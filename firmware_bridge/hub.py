@@ -32,6 +32,7 @@ from firmware_bridge.codec import Codec, CodecStats, SigningConfig
 from firmware_bridge.commands import COMMAND_IDS, CommandPolicy
 from firmware_bridge.decoder import TELEMETRY_IDS
 from firmware_bridge.mission_protocol import MISSION_IDS, MissionPolicy
+from firmware_bridge.params import PARAM_IDS, ParamPolicy
 from firmware_bridge.streams import Stream
 from firmware_bridge.transports import Transport, open_transport
 from firmware_bridge.vehicle import ActionPolicy, Vehicle, VehicleInfo
@@ -39,7 +40,7 @@ from firmware_bridge.vehicle import ActionPolicy, Vehicle, VehicleInfo
 _HEARTBEAT_ID = mavlink.MAVLINK_MSG_ID_HEARTBEAT
 # Every message id the bridge reads (telemetry, COMMAND_ACK, the mission protocol); the rest of
 # a vehicle's stream (ATTITUDE, VFR_HUD, GPS_RAW_INT, ...) is framed but never decoded.
-CONSUMED_IDS = TELEMETRY_IDS | COMMAND_IDS | MISSION_IDS
+CONSUMED_IDS = TELEMETRY_IDS | COMMAND_IDS | MISSION_IDS | PARAM_IDS
 _NOT_A_VEHICLE = frozenset({mavlink.MAV_TYPE_GCS, mavlink.MAV_TYPE_ONBOARD_CONTROLLER})
 
 
@@ -63,6 +64,7 @@ class HubConfig:
     commands: CommandPolicy = field(default_factory=CommandPolicy)
     missions: MissionPolicy = field(default_factory=MissionPolicy)
     actions: ActionPolicy = field(default_factory=ActionPolicy)
+    params: ParamPolicy = field(default_factory=ParamPolicy)
 
 
 class MavlinkHub:
@@ -147,7 +149,9 @@ class MavlinkHub:
         info = VehicleInfo(header.srcSystem, header.srcComponent, msg.type, msg.autopilot)
         channel = Channel(self._send, self._codec.mav, info.system_id, info.component_id)
         cfg = self.config
-        vehicle = Vehicle(info, channel, self._clock, cfg.commands, cfg.missions, cfg.actions)
+        vehicle = Vehicle(
+            info, channel, self._clock, cfg.commands, cfg.missions, cfg.actions, cfg.params
+        )
         self._vehicles[info.system_id] = vehicle
         self.discovered.publish(vehicle)
         return vehicle

@@ -21,6 +21,7 @@ from firmware_bridge.decoder import TelemetryDecoder
 from firmware_bridge.errors import CommandDenied, LinkLost, ModeNotConfirmed
 from firmware_bridge.mission_item import MissionItem, MissionType
 from firmware_bridge.mission_protocol import MissionPolicy, clear, download, upload
+from firmware_bridge.params import ParamPolicy, read_param, write_param
 from firmware_bridge.px4 import MODE_FLAG_CUSTOM_MODE_ENABLED, FlightMode, main_and_sub_mode
 from firmware_bridge.telemetry import LinkState, Telemetry
 
@@ -68,12 +69,14 @@ class Vehicle:
         commands: CommandPolicy,
         missions: MissionPolicy,
         actions: ActionPolicy,
+        params: ParamPolicy | None = None,
     ) -> None:
         self.info = info
         self.telemetry = Telemetry()
         self._channel = channel
         self._decoder = TelemetryDecoder(self.telemetry, clock)
         self._commands, self._missions, self._actions = commands, missions, actions
+        self._params = params or ParamPolicy()
         self.telemetry.link.publish(LinkState(True, clock()))
 
     @property
@@ -115,13 +118,13 @@ class Vehicle:
         """
         if not self.connected:
             raise LinkLost(f"system {self.system_id}: link lost, command {command} not sent")
-        await run_command(self._channel, command, params, self._commands, self._reason_since)
+        sent_s = self._decoder.clock()
 
-    def _reason_since(self, loop_time: float) -> str:
-        latest = self.telemetry.status_text.latest
-        if latest is not None and latest.time_s >= loop_time - 0.5:
-            return latest.text
-        return ""
+        def reason() -> str:
+            latest = self.telemetry.status_text.latest
+            return latest.text if latest is not None and latest.time_s >= sent_s else ""
+
+        await run_command(self._channel, command, params, self._commands, reason)
 
     async def arm(self) -> None:
         """Arm. PX4 arms synchronously, so its ACCEPTED is final (the heartbeat follows).
@@ -237,6 +240,28 @@ class Vehicle:
             f"system {self.system_id}: mode {mode.value} not shown by the heartbeat after "
             f"{self._actions.mode_attempts} attempts"
         )
+
+    # -- parameters ----------------------------------------------------------------------
+
+    async def get_param(self, name: str) -> int | float:
+        """Read a parameter (integers decoded from PX4's byte-wise packing).
+
+        Raises:
+            LinkLost: the vehicle's heartbeats stopped.
+            ParameterError: unknown name, or no answer after the retries.
+        """
+        self._require_link()
+        return await read_param(self._channel, name, self._params)
+
+    async def set_param(self, name: str, value: int | float) -> int | float:
+        """Write a parameter (``int`` as INT32, ``float`` as REAL32); return the echoed value.
+
+        Raises:
+            LinkLost: the vehicle's heartbeats stopped.
+            ParameterError: no echo after the retries.
+        """
+        self._require_link()
+        return await write_param(self._channel, name, value, self._params)
 
     # -- mission, geofence and rally plans -----------------------------------------------
 

@@ -92,3 +92,22 @@ def test_any_custom_mode_decodes_and_ignores_the_reserved_bits(custom_mode: int)
     if mode is not FlightMode.UNKNOWN:
         is_auto = (custom_mode >> 16) & 0xFF == 4  # only AUTO modes use the sub mode
         assert custom_mode_of(mode) == custom_mode & (0xFFFF0000 if is_auto else 0x00FF0000)
+
+
+@pytest.mark.parametrize("module", ["urls", "px4", "params"])
+def test_docstring_examples(module: str) -> None:
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(f"firmware_bridge.{module}"))
+    assert result.attempted > 0 and result.failed == 0
+
+
+def test_the_public_api_is_importable_from_the_package() -> None:
+    import firmware_bridge
+
+    assert set(firmware_bridge.__all__) == set(firmware_bridge._EXPORTS)
+    for name in firmware_bridge.__all__:
+        assert getattr(firmware_bridge, name).__name__ in (name, "MavlinkHub")
+    with pytest.raises(AttributeError):
+        _ = firmware_bridge.NoSuchThing  # type: ignore[attr-defined]

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from firmware_bridge.mission_item import MavCmd, MavFrame, MissionItem, MissionType
 from firmware_bridge.px4 import FlightMode
 from firmware_bridge.vehicle import Vehicle
@@ -148,3 +150,21 @@ async def test_geofence_breach_triggers_the_configured_action() -> None:
         assert mode.mode is FlightMode.RTL
         assert distance_from_home_m(rig.vehicle) < 40.0  # stopped near the fence, not at 80 m
         await landed_and_disarmed(rig.vehicle, 60)
+
+
+async def test_parameters_read_and_write_with_px4_bytewise_integers() -> None:
+    from dataclasses import replace
+
+    from firmware_bridge.errors import ParameterError
+    from firmware_bridge.hub import HubConfig
+    from firmware_bridge.params import ParamPolicy
+
+    fast = replace(HubConfig(), params=ParamPolicy(timeout_s=0.2, retries=1))
+    async with sim_rig(2007, hub_config=fast) as rig:
+        assert await rig.vehicle.get_param("MAV_SYS_ID") == 1  # int32 packed byte-wise
+        assert await rig.vehicle.get_param("RTL_RETURN_ALT") == 30.0
+        assert await rig.vehicle.set_param("NAV_DLL_ACT", 2) == 2
+        assert await rig.vehicle.get_param("NAV_DLL_ACT") == 2
+        assert await rig.vehicle.set_param("RTL_RETURN_ALT", 45.5) == 45.5
+        with pytest.raises(ParameterError, match="NO_SUCH_PARAM"):
+            await rig.vehicle.get_param("NO_SUCH_PARAM")
