@@ -19,6 +19,7 @@ watches every vehicle's heartbeats to report link loss and recovery.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator, Callable, Hashable
 from contextlib import asynccontextmanager
@@ -37,6 +38,7 @@ from firmware_bridge.streams import Stream
 from firmware_bridge.transports import Transport, open_transport
 from firmware_bridge.vehicle import ActionPolicy, Vehicle, VehicleInfo
 
+_log = logging.getLogger(__name__)
 _HEARTBEAT_ID = mavlink.MAVLINK_MSG_ID_HEARTBEAT
 # Every message id the bridge reads (telemetry, COMMAND_ACK, the mission protocol); the rest of
 # a vehicle's stream (ATTITUDE, VFR_HUD, GPS_RAW_INT, ...) is framed but never decoded.
@@ -93,6 +95,7 @@ class MavlinkHub:
         self._vehicles: dict[int, Vehicle] = {}
         self._datagram = transport.datagram
         self.discovered: Stream[Vehicle] = Stream(maxlen=4096)
+        self.handler_errors = 0
 
     @classmethod
     @asynccontextmanager
@@ -140,7 +143,11 @@ class MavlinkHub:
                     continue
             elif msg_id == _HEARTBEAT_ID and header.srcComponent != vehicle.info.component_id:
                 continue  # a camera's or gimbal's heartbeat says nothing about the autopilot
-            vehicle.handle(msg, msg_id, peer)
+            try:
+                vehicle.handle(msg, msg_id, peer)
+            except Exception:  # a well-formed but absurd message must not stop the others
+                self.handler_errors += 1
+                _log.exception("system %d: message %d not handled", header.srcSystem, msg_id)
 
     def _discover(self, msg: Any) -> Vehicle | None:
         if msg.autopilot == mavlink.MAV_AUTOPILOT_INVALID or msg.type in _NOT_A_VEHICLE:

@@ -137,3 +137,16 @@ async def test_unconsumed_messages_are_framed_but_not_decoded(rig: Rig) -> None:
     rig.fake.send(m.global_position_int_encode(1, 356812000, 1397671000, 1, 1, 0, 0, 0, 0))
     await rig.vehicle.telemetry.position.wait_for(lambda p: True, 1)
     assert rig.hub.stats.skipped == skipped_before + 1
+
+
+async def test_a_handler_failure_is_counted_and_the_next_messages_still_flow(rig: Rig) -> None:
+    def boom(msg: object) -> None:
+        raise ValueError("absurd field")
+
+    rig.vehicle._decoder.handlers[mavlink.MAVLINK_MSG_ID_GLOBAL_POSITION_INT] = boom
+    m = rig.fake.mav
+    rig.fake.send(m.global_position_int_encode(1, 0, 0, 0, 0, 0, 0, 0, 0))
+    rig.fake.send(m.statustext_encode(6, b"still here"))
+    text = await rig.vehicle.telemetry.status_text.wait_for(lambda s: True, 1)
+    assert text.text == "still here"
+    assert rig.hub.handler_errors == 1
