@@ -172,9 +172,11 @@ class Autopilot:
         substeps = max(1, math.ceil(dt_s / MAX_SUBSTEP_S))
         for _ in range(substeps):
             setpoint = self._setpoint()
-            if not self.armed:
+            if not self.armed and setpoint.motors_on:
                 setpoint = replace(setpoint, motors_on=False)
-            self.state = step(replace(self.state, setpoint=setpoint), dt_s / substeps)
+            if setpoint != self.state.setpoint:
+                self.state = replace(self.state, setpoint=setpoint)
+            self.state = step(self.state, dt_s / substeps)
             self._after_step(now_wall_s)
 
     def _setpoint(self) -> Setpoint:
@@ -279,6 +281,8 @@ class Autopilot:
             self._apply(self.config.low_battery_action)
 
     def _geofence_check(self) -> None:
+        if not self.geofence.zones:
+            return
         breached = self.geofence.breached(self.state.north_m, self.state.east_m)
         if breached and not self._fence_breached and self.armed:
             self.say(2, "Geofence breached")

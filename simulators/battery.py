@@ -7,7 +7,7 @@ Pure functions over frozen values; the physics step calls :func:`power_w` and
 from __future__ import annotations
 
 from bisect import bisect_left
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 # Open-circuit voltage of one LiPo cell against state of charge (fraction).
 _SOC_POINTS = (0.0, 0.05, 0.10, 0.20, 0.40, 0.60, 0.80, 0.90, 1.0)
@@ -66,4 +66,7 @@ def drain(battery: Battery, power_w: float, dt_s: float) -> Battery:
     power_w = max(0.0, power_w)
     used_wh = min(battery.capacity_wh, battery.used_wh + power_w * dt_s / 3600.0)
     volts = max(battery.cells * CELL_EMPTY_V, battery.open_circuit_v)
-    return replace(battery, used_wh=used_wh, current_a=power_w / volts)
+    return Battery(
+        battery.capacity_wh, battery.cells, battery.internal_resistance_ohm, used_wh,
+        power_w / volts, battery.fault,
+    )  # fmt: skip

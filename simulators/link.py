@@ -14,6 +14,8 @@ from typing import Any, cast
 
 from pymavlink.dialects.v20 import common as mavlink
 
+from simulators.wire import encode
+
 Address = tuple[str, int]
 
 
@@ -50,12 +52,13 @@ class UdpLink(asyncio.DatagramProtocol):
         self,
         name: str,
         sysid: int,
-        remote: Address,
+        remote: Address | None,
         faults: LinkFaults,
         on_message: Callable[[Any, UdpLink], None],
         clock: Callable[[], float],
     ) -> None:
         self.name = name
+        self.sysid = sysid
         self.remote = remote
         self.faults = faults
         self._on_message = on_message
@@ -63,8 +66,9 @@ class UdpLink(asyncio.DatagramProtocol):
         self.mav = mavlink.MAVLink(None, srcSystem=sysid, srcComponent=1)
         self.mav.robust_parsing = True
         self.transport: asyncio.DatagramTransport | None = None
-        self.intervals: dict[int, float] = {}
-        self.due: dict[int, float] = {}
+        # msgid -> [next due (wall s), interval s, builder]: mutable for a cheap hot loop
+        self.schedule: dict[int, list[Any]] = {}
+        self._batch: list[bytes] = []
         self.next_due_s = 0.0
         self.sent = 0
 
@@ -85,7 +89,6 @@ class UdpLink(asyncio.DatagramProtocol):
         self._receive(data, addr)
 
     def _receive(self, data: bytes, addr: Address) -> None:
-        self.remote = addr
         # A UDP datagram carries whole frames: never let a broken frame swallow the next one.
         self.mav.buf = bytearray()
         self.mav.buf_index = 0
@@ -94,19 +97,37 @@ class UdpLink(asyncio.DatagramProtocol):
             messages = self.mav.parse_buffer(data) or []
         except Exception:  # pymavlink raises on some malformed input even when robust
             return
+        messages = [m for m in messages if m.get_type() != "BAD_DATA"]
+        if any(_from_client(m, self.sysid) for m in messages):
+            self.remote = addr  # reply to whoever talks to us, as PX4 does
         for msg in messages:
-            if msg.get_type() != "BAD_DATA":
-                self._on_message(msg, self)
+            self._on_message(msg, self)
 
-    def send(self, msg: Any) -> None:
-        """Encode ``msg`` with this link's sequence number and send it to the remote."""
-        buf = msg.pack(self.mav)
-        self.mav.seq = (self.mav.seq + 1) & 0xFF
-        self.send_bytes(buf)
+    def send(self, msg: Any, batch: bool = False) -> None:
+        """Encode ``msg`` with this link's sequence number and send it to the remote.
+
+        With ``batch``, the frame waits for :meth:`flush`, which sends all waiting frames in one
+        datagram as PX4 does with the messages of one cycle.
+        """
+        seq = self.mav.seq
+        buf = encode(msg, seq, self.sysid, 1)
+        if buf is None:
+            buf = msg.pack(self.mav)
+        self.mav.seq = (seq + 1) & 0xFF
+        if batch:
+            self._batch.append(buf)
+        else:
+            self.send_bytes(buf)
+
+    def flush(self) -> None:
+        """Send the batched frames as one datagram."""
+        if self._batch:
+            self.send_bytes(b"".join(self._batch))
+            self._batch.clear()
 
     def send_bytes(self, buf: bytes) -> None:
         """Send raw bytes through the fault model."""
-        if self.transport is None:
+        if self.transport is None or self.remote is None:
             return
         self.sent += 1
         if self.faults.active:
@@ -118,11 +139,16 @@ class UdpLink(asyncio.DatagramProtocol):
                 return
         self.transport.sendto(buf, self.remote)
 
-    def _sendto(self, buf: bytes, remote: Address) -> None:
-        if self.transport is not None and not self.transport.is_closing():
+    def _sendto(self, buf: bytes, remote: Address | None) -> None:
+        if self.transport is not None and remote is not None and not self.transport.is_closing():
             self.transport.sendto(buf, remote)
 
     def close(self) -> None:
         """Close the socket."""
         if self.transport is not None:
             self.transport.close()
+
+
+def _from_client(msg: Any, sysid: int) -> bool:
+    """A ground station / companion (not another autopilot's telemetry) or a message for us."""
+    return bool(msg.get_srcComponent() != 1 or getattr(msg, "target_system", -1) == sysid)

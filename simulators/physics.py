@@ -10,7 +10,7 @@ metres relative to home (up = above home).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import Enum
 
 from simulators.battery import Battery, drain
@@ -154,13 +154,13 @@ def step(state: VehicleState, dt_s: float) -> VehicleState:
     east = state.east_m + (ve + _drift(state, gust_e)) * dt_s
     up = max(0.0, state.up_m + vu * dt_s)
     yaw = math.atan2(ve, vn) if math.hypot(vn, ve) > 0.3 else state.yaw_rad
-    moved = replace(
-        state, north_m=north, east_m=east, up_m=up, vn_mps=vn, ve_mps=ve, vu_mps=vu,
-        yaw_rad=yaw, gust_n_mps=gust_n, gust_e_mps=gust_e, t_s=state.t_s + dt_s,
-        steps=state.steps + 1,
+    power = _power_w(state, vn, ve, vu, gust_n, gust_e)
+    # one positional constructor call: this runs thousands of times a second in a big swarm
+    return VehicleState(
+        state.airframe, drain(state.battery, power, dt_s), state.wind, state.setpoint,
+        state.payload_kg, state.t_s + dt_s, north, east, up, vn, ve, vu, yaw, gust_n, gust_e,
+        power, state.steps + 1,
     )  # fmt: skip
-    power = power_w(moved)
-    return replace(moved, power_w=power, battery=drain(state.battery, power, dt_s))
 
 
 def _drift(state: VehicleState, gust_mps: float) -> float:
@@ -205,19 +205,27 @@ def _velocity(state: VehicleState, dt_s: float) -> tuple[float, float, float]:
 
 def power_w(state: VehicleState) -> float:
     """Electrical power drawn in ``state``: avionics, then hover/drive, drag and climb."""
+    return _power_w(
+        state, state.vn_mps, state.ve_mps, state.vu_mps, state.gust_n_mps, state.gust_e_mps
+    )
+
+
+def _power_w(
+    state: VehicleState, vn: float, ve: float, vu: float, gust_n: float, gust_e: float
+) -> float:
     frame = state.airframe
     power = frame.avionics_power_w
     if not state.setpoint.motors_on:
         return power
     mass = frame.empty_mass_kg + state.payload_kg
     if frame.kind is VehicleKind.ROVER:
-        rolling = 0.03 * mass * GRAVITY_MPS2 * state.ground_speed_mps / 0.7
+        rolling = 0.03 * mass * GRAVITY_MPS2 * math.hypot(vn, ve) / 0.7
         return power + frame.hover_power_w + rolling
-    air_n = state.vn_mps - state.wind.north_mps - state.gust_n_mps
-    air_e = state.ve_mps - state.wind.east_mps - state.gust_e_mps
+    air_n = vn - state.wind.north_mps - gust_n
+    air_e = ve - state.wind.east_mps - gust_e
     airspeed_sq = air_n * air_n + air_e * air_e
     hover = frame.hover_power_w * math.pow(mass / frame.empty_mass_kg, 1.5)
-    climb = mass * GRAVITY_MPS2 * state.vu_mps / 0.6 if state.vu_mps > 0 else 0.0
+    climb = mass * GRAVITY_MPS2 * vu / 0.6 if vu > 0 else 0.0
     return power + hover + frame.drag_power_w_per_mps2 * airspeed_sq + climb
 
 

@@ -68,11 +68,12 @@ class VehicleSpec:
     wind: Wind = field(default_factory=Wind)
     payload_kg: float = 0.0
     airframe: Airframe | None = None  # None: the stock quad or rover of ``kind``
+    send_first: bool = True  # False: the API link waits to be contacted before sending
 
     @property
     def sysid(self) -> int:
         """MAVLink system id."""
-        return self.instance + 1
+        return self.instance % 255 + 1
 
     @property
     def api_ports(self) -> tuple[int, int]:
@@ -120,16 +121,17 @@ class SimVehicle:
 
     async def open(self) -> None:
         """Bind the vehicle's UDP sockets (raises PortInUse, leaving nothing bound)."""
-        wanted = [("api", *self.spec.api_ports)]
+        api_bind, api_remote = self.spec.api_ports
+        wanted: list[tuple[str, int, int | None]] = [
+            ("api", api_bind, api_remote if self.spec.send_first else None)
+        ]
         if self.spec.gcs_link:
             wanted.append(("gcs", *self.spec.gcs_ports))
         loop = asyncio.get_running_loop()
         try:
             for name, bind_port, remote_port in wanted:
-                link = UdpLink(
-                    name, self.sysid, (self.spec.api_host, remote_port), self.faults,
-                    self._handle, self.now_s,
-                )  # fmt: skip
+                remote = None if remote_port is None else (self.spec.api_host, remote_port)
+                link = UdpLink(name, self.sysid, remote, self.faults, self._handle, self.now_s)
                 try:
                     await loop.create_datagram_endpoint(
                         _factory(link), local_addr=(self.spec.bind_host, bind_port)
@@ -162,34 +164,48 @@ class SimVehicle:
     # ---- the tick ------------------------------------------------------------------------
 
     def tick(self, now_s: float | None = None, physics: bool = True) -> None:
-        """Advance to ``now_s`` (wall clock): physics, protocol timers, events, streams."""
+        """Advance to ``now_s`` (wall clock): physics, protocol timers, events, streams.
+
+        Args:
+            now_s: the injected clock's time (default: read it).
+            physics: False to only stream what is due (a swarm steps physics at 10 Hz).
+        """
         now = self.now_s() if now_s is None else now_s
         if physics:
-            elapsed = max(0.0, now - self._last_tick_s)
-            self._last_tick_s = now
-            if elapsed > 0:
-                self.autopilot.advance(elapsed * self.spec.speedup, now)
-        self.mission_server.poll(now)
-        self._mission_check(now)
-        self._datalink_check(now)
-        self._flush_events()
+            self.step_physics(now)
         for link in self.links:
             if now >= link.next_due_s:
-                self._stream(link, now)
+                self.stream(link, now)
 
-    def _stream(self, link: UdpLink, now: float) -> None:
-        builders = self.telemetry.builders
+    def step_physics(self, now: float) -> None:
+        """Fly the time elapsed since the last call, then run timers and send events."""
+        elapsed = now - self._last_tick_s
+        self._last_tick_s = now
+        if elapsed > 0:
+            self.autopilot.advance(elapsed * self.spec.speedup, now)
+        self.mission_server.poll(now)
+        if self._check_due_s is not None:
+            self._mission_check(now)
+        if self._last_gcs_heartbeat_s is not None:
+            self._datalink_check(now)
+        if self.autopilot.events:
+            self._flush_events()
+
+    def stream(self, link: UdpLink, now: float) -> None:
+        """Send the messages due on ``link`` (in one datagram)."""
         next_due = float("inf")
-        for msgid, interval in link.intervals.items():
-            due = link.due[msgid]
+        for entry in link.schedule.values():
+            due = entry[0]
             if now >= due:
-                link.send(builders[msgid]())
-                due += interval
+                link.send(entry[2](), batch=True)
+                due += entry[1]
                 if due <= now:
-                    due = now + interval
-                link.due[msgid] = due
-            next_due = min(next_due, due)
+                    due = now + entry[1]
+                entry[0] = due
+            if due < next_due:
+                next_due = due
         link.next_due_s = next_due
+        link.flush()
 
     def _flush_events(self) -> None:
         ap = self.autopilot
@@ -274,10 +290,10 @@ class SimVehicle:
             return False
         default_hz = RATE_TABLES[self.spec.rates].get(msgid, 0.0)
         if interval_us < 0 or (interval_us == 0 and default_hz == 0):
-            link.intervals.pop(msgid, None)
+            link.schedule.pop(msgid, None)
             return True
-        link.intervals[msgid] = interval_us / 1e6 if interval_us > 0 else 1.0 / default_hz
-        link.due[msgid] = self.now_s()
+        interval_s = interval_us / 1e6 if interval_us > 0 else 1.0 / default_hz
+        link.schedule[msgid] = [self.now_s(), interval_s, self.telemetry.builders[msgid]]
         link.next_due_s = self.now_s()
         return True
 
@@ -300,8 +316,11 @@ class SimVehicle:
 
     def _reset_streams(self, link: UdpLink) -> None:
         now = self.now_s()
-        link.intervals = {m: 1.0 / hz for m, hz in RATE_TABLES[self.spec.rates].items() if hz > 0}
-        link.due = {m: now + 0.01 * (i + self.sysid % 7) for i, m in enumerate(link.intervals)}
+        rates = [(m, hz) for m, hz in RATE_TABLES[self.spec.rates].items() if hz > 0]
+        link.schedule = {
+            m: [now + 0.01 * (self.sysid % 7), 1.0 / hz, self.telemetry.builders[m]]
+            for m, hz in rates
+        }
         link.next_due_s = now
 
     def _boot_ms(self) -> int:

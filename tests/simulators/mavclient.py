@@ -68,6 +68,15 @@ class MavClient(asyncio.DatagramProtocol):
                 if msg.get_type() in kinds and where(msg):
                     return msg
 
+    async def seen(
+        self, kind: str, where: Callable[[Any], bool] = lambda m: True, timeout_s: float = 5.0
+    ) -> Any:
+        """Like :meth:`expect`, but also matches what already arrived (the history)."""
+        for msg in self.history:
+            if msg.get_type() == kind and where(msg):
+                return msg
+        return await self.expect(kind, where, timeout_s)
+
     async def messages(self, duration_s: float) -> list[Any]:
         """Everything received during ``duration_s``."""
         out: list[Any] = []

@@ -214,7 +214,7 @@ async def test_mission_flight_reports_each_item_and_records_captures() -> None:
         client.command(1, CMD.MAV_CMD_COMPONENT_ARM_DISARM, 1)
         assert (await client.expect("COMMAND_ACK")).result == mavlink.MAV_RESULT_ACCEPTED
         assert await start_mission(client) >= 1
-        await client.expect("STATUSTEXT", lambda m: "Disarmed by landing" in m.text, 10)
+        await client.seen("STATUSTEXT", lambda m: "Disarmed by landing" in m.text, 10)
         history = client.history
         reached = [m.seq for m in history if m.get_type() == "MISSION_ITEM_REACHED"]
         assert reached == list(range(len(items)))
