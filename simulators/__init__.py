@@ -6,7 +6,8 @@ driven by a thin loop with an injected clock and a speedup factor; the autopilot
 over two UDP links like PX4 SITL. The package imports nothing from the other skyfleet
 packages, so a test of the bridge against it crosses a real network boundary.
 
-Ports (instance ``i`` = 0, 1, ...; system id ``i + 1``, component 1; every port plus the
+Ports (instance ``i`` = 0, 1, ...; system id ``i + 1`` (see below past 255), component 1;
+every port plus the
 ``port_offset`` K):
 
 =====================  ===================  =============================================
@@ -17,7 +18,16 @@ ground station (GCS)   18570 + K + i        127.0.0.1:14550 + K (shared by all v
 =====================  ===================  =============================================
 
 As in PX4, once a client sends to a vehicle's port the vehicle replies to wherever that
-client sent from. Telemetry rates are PX4's "normal" stream set per wall-clock second
+client sent from (messages from other autopilots do not redirect it). Big fleets:
+
+- System ids are 1..255 in MAVLink, so instance ``i`` has system id ``i % 255 + 1``: beyond
+  255 vehicles, tell vehicles apart by port, not system id.
+- PX4's scheme overlaps from instance 40 on (14540 + i is then vehicle i-40's API port). A
+  vehicle whose first remote would be a sibling's port stays silent on its API link until a
+  client sends to it (a heartbeat is enough); clients of big fleets should contact 14580+K+i.
+- Like PX4, the messages due in one cycle leave in one UDP datagram (several frames).
+
+Telemetry rates are PX4's "normal" stream set per wall-clock second
 (``rates="low"`` for big fleets); ``speedup`` accelerates only the vehicle (physics, battery,
 hold times, landing disarm), while link timeouts (GCS heartbeat loss, mission protocol retries,
 the asynchronous mission check) run in wall time.

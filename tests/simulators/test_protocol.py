@@ -225,3 +225,46 @@ async def test_mission_flight_reports_each_item_and_records_captures() -> None:
         assert (capture.lat_deg, capture.lon_deg) == pytest.approx((lat + d, lon), abs=3e-5)
         assert vehicle.lon_lat_deg == pytest.approx((lon + d, lat + d), abs=3e-5)
         assert vehicle.autopilot.state.t_s > 5.0  # the 5 s loiter was held
+
+
+async def test_command_int_reposition_moves_the_vehicle_and_set_current_jumps() -> None:
+    lon, lat = HOME
+    async with flying(Swarm(1, port_offset=1665, speedup=30)) as (swarm, client):
+        client.command(1, CMD.MAV_CMD_COMPONENT_ARM_DISARM, 1)
+        await client.expect("COMMAND_ACK")
+        client.command(1, CMD.MAV_CMD_NAV_TAKEOFF, 0, 0, 0, 0, 0, 0, 40.0 + 15)
+        await client.expect("GLOBAL_POSITION_INT", lambda m: m.relative_alt > 14_000, 10)
+        target = (round((lat + 0.0003) * 1e7), round((lon + 0.0003) * 1e7))
+        client.send(
+            mavlink.MAVLink_command_int_message(
+                1,
+                1,
+                mavlink.MAV_FRAME_GLOBAL_RELATIVE_ALT_INT,
+                CMD.MAV_CMD_DO_REPOSITION,
+                0,
+                0,
+                -1,
+                0,
+                0,
+                float("nan"),
+                *target,
+                20.0,
+            )
+        )
+        ack = await client.expect("COMMAND_ACK")
+        assert (ack.command, ack.result) == (192, mavlink.MAV_RESULT_ACCEPTED)
+        arrived = await client.expect(
+            "GLOBAL_POSITION_INT",
+            lambda m: abs(m.lat - target[0]) < 50 and abs(m.lon - target[1]) < 50,
+            timeout_s=10,
+        )
+        assert arrived.relative_alt == pytest.approx(20_000, abs=500)
+        hb = await client.expect("HEARTBEAT")
+        assert flight_mode_from_custom(hb.custom_mode) is FlightMode.HOLD
+
+        items = [item(i, lat_deg=lat, lon_deg=lon + 0.0001 * i, z=20) for i in range(3)]
+        assert await upload(client, items) == mavlink.MAV_MISSION_ACCEPTED
+        client.send(mavlink.MAVLink_mission_set_current_message(1, 1, 2))
+        current = await client.expect("MISSION_CURRENT", lambda m: m.seq == 2)
+        assert current.total == 3
+        assert swarm.vehicles[0].autopilot.mission.current == 2
