@@ -7,7 +7,7 @@ in-process mission runner; on shutdown it stops the runner and disposes of the e
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
@@ -29,9 +29,9 @@ _STATUS: tuple[tuple[type[Exception], int], ...] = (
     (MissionNotFound, 404),
     (Conflict, 409),
     (IllegalMissionTransition, 409),
-    (VehicleUnreachable, 503),
-    (BadRequest, 422),
-    (FleetError, 422),
+    (VehicleUnreachable, 409),
+    (BadRequest, 400),
+    (FleetError, 400),
 )
 
 
@@ -100,7 +100,7 @@ def _install_error_handlers(app: FastAPI) -> None:
         app.add_exception_handler(error_type, _handler(status_code))
 
 
-def _handler(status_code: int):  # type: ignore[no-untyped-def]
+def _handler(status_code: int) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
     async def handle(_request: Request, exc: Exception) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=status_code)
 

@@ -6,8 +6,8 @@
     └── ServiceError
         ├── NotFound             no such object for this tenant (404)
         ├── Conflict             the request clashes with the current state (409)
-        ├── BadRequest           the request is well-formed but unusable; says what to fix (422)
-        └── VehicleUnreachable   a command could not be delivered to a vehicle (503)
+        ├── BadRequest           the request is well-formed but unusable; says what to fix (400)
+        └── VehicleUnreachable   a command could not be delivered to a vehicle (409)
 """
 
 from fleet.errors import FleetError

@@ -24,7 +24,7 @@ FlightPlanID = Annotated[str, Field(min_length=36, max_length=36, pattern=FLIGHT
 class Lenient(BaseModel):
     """Members the interface does not declare are ignored."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", strict=True)
 
 
 class Time(Lenient):
@@ -184,3 +184,18 @@ class QueryUserNotificationsResponse(BaseModel):
     """``flight_planning.yaml#QueryUserNotificationsResponse``."""
 
     user_notifications: list[UserNotificationOut]
+
+
+class Volume3DRequired(Volume3D):
+    """A ``Volume3D`` with both altitude bounds given (skyfleet needs them to deconflict)."""
+
+    altitude_lower: Altitude
+    altitude_upper: Altitude
+
+
+class Volume4DRequired(Volume4D):
+    """A ``Volume4D`` with its altitude bounds and time window given."""
+
+    volume: Volume3DRequired
+    time_start: Time
+    time_end: Time

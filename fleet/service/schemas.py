@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
+from fastapi import Path
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from fleet.service.security import Role
@@ -20,6 +21,24 @@ AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
 Name = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f]+$")]
 Lon = Annotated[float, Field(ge=-180, le=180, description="WGS84 longitude, degrees")]
 Lat = Annotated[float, Field(ge=-90, le=90, description="WGS84 latitude, degrees")]
+
+
+RowId = Annotated[int, Path(ge=1, le=2_147_483_647, description="row id")]
+
+
+class ErrorMessage(BaseModel):
+    """An error: ``detail`` says what went wrong and what to change."""
+
+    detail: str
+
+
+ERRORS: dict[int | str, dict[str, object]] = {
+    400: {"model": ErrorMessage, "description": "unusable request (the detail says why)"},
+    401: {"model": ErrorMessage, "description": "missing or invalid bearer token"},
+    403: {"model": ErrorMessage, "description": "the caller's role or scopes do not allow it"},
+    404: {"model": ErrorMessage, "description": "no such object for this operator"},
+    409: {"model": ErrorMessage, "description": "conflicts with the current state"},
+}
 
 
 class Strict(BaseModel):

@@ -82,9 +82,13 @@ async def test_bad_volume_is_422_naming_the_field(
 ) -> None:
     bad = volume(139.7, 35.69)
     del bad["volume"]["altitude_lower"]
+    crossed = volume(139.7, 35.69, alt_w84_m=(150.0, 100.0))
+    refused = await client.post("/intents", json={"volumes": [crossed]}, headers=auth("a", "admin"))
+    assert refused.status_code == 400
+    assert "altitude" in refused.json()["detail"]
     response = await client.post("/intents", json={"volumes": [bad]}, headers=auth("a", "admin"))
     assert response.status_code == 422
-    assert "altitude_lower" in response.json()["detail"]
+    assert "altitude_lower" in str(response.json()["detail"])
 
 
 async def test_ending_frees_the_airspace(client: httpx.AsyncClient, auth: TokenMaker) -> None:

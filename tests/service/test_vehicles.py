@@ -118,7 +118,7 @@ async def test_command_reaches_the_vehicle_and_is_audited(
     assert all(e.time.tzinfo is not None for e in entries)
 
 
-async def test_command_without_a_link_is_503_and_still_audited(
+async def test_command_without_a_link_is_409_and_still_audited(
     client: httpx.AsyncClient, auth: TokenMaker
 ) -> None:
     headers = auth("acme", "inspector")
@@ -127,7 +127,7 @@ async def test_command_without_a_link_is_503_and_still_audited(
     response = await client.post(
         f"/vehicles/{vehicle_id}/commands", json={"command": "land"}, headers=headers
     )
-    assert response.status_code == 503
+    assert response.status_code == 409
     assert "no MAVLink bridge" in response.json()["detail"]
     context = client.app.state.context  # type: ignore[attr-defined]
     with context.sessions() as session:

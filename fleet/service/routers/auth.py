@@ -9,11 +9,11 @@ from fastapi.security import OAuth2PasswordRequestForm
 from sqlmodel import select
 
 from fleet.service.deps import ContextDep, CurrentUser, SessionDep
-from fleet.service.schemas import Me, TokenResponse
+from fleet.service.schemas import ERRORS, Me, TokenResponse
 from fleet.service.security import Principal, Role, mint_token, verify_password
 from fleet.storage.tables import Operator, User
 
-router = APIRouter(prefix="/auth", tags=["auth"])
+router = APIRouter(prefix="/auth", tags=["auth"], responses=ERRORS)
 
 
 @router.post("/token", response_model=TokenResponse)

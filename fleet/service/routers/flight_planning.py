@@ -28,10 +28,11 @@ from fleet.service.flight_planning_schemas import (
     UpsertFlightPlanResponse,
     UserNotificationOut,
 )
+from fleet.service.schemas import ERRORS
 from fleet.service.security import SCOPE_DIRECT_AUTOMATED_TEST, SCOPE_PLAN, Principal, Role
 from fleet.storage.tables import UserNotification
 
-router = APIRouter(prefix="/flight_planning/v1", tags=["flight_planning"])
+router = APIRouter(prefix="/flight_planning/v1", tags=["flight_planning"], responses=ERRORS)
 
 
 def _scoped(*scopes: str):  # type: ignore[no-untyped-def]
@@ -46,6 +47,8 @@ def _scoped(*scopes: str):  # type: ignore[no-untyped-def]
 
     return check
 
+
+_TIME: dict[str, object] = {"format": "date-time"}
 
 Planner = Annotated[Principal, Depends(_scoped(SCOPE_PLAN))]
 Director = Annotated[Principal, Depends(_scoped(SCOPE_DIRECT_AUTOMATED_TEST))]
@@ -103,19 +106,24 @@ def post_clear_area(
 def get_user_notifications(
     session: SessionDep,
     user: Planner,
-    after: Annotated[datetime, Query(description="RFC3339 time, inclusive")],
-    before: Annotated[datetime | None, Query(description="RFC3339 time (default now)")] = None,
+    after: Annotated[
+        str, Query(description="RFC3339 time, inclusive", json_schema_extra={"format": "date-time"})
+    ],
+    before: Annotated[
+        str | None,
+        Query(description="RFC3339 time (default now)", json_schema_extra={"format": "date-time"}),
+    ] = None,
 ) -> QueryUserNotificationsResponse:
     """Notifications the virtual user observed between ``after`` and ``before``."""
-    if after.tzinfo is None or (before is not None and before.tzinfo is None):
-        raise HTTPException(422, "give times with a zone, e.g. 2024-04-22T16:36:50Z")
-    if before is not None and before < after:
+    start = _rfc3339(after, "after")
+    end = _rfc3339(before, "before") if before is not None else None
+    if end is not None and end < start:
         raise HTTPException(400, "'before' must be after 'after'")
     query = select(UserNotification).where(
-        UserNotification.operator_id == user.operator_id, col(UserNotification.observed_at) >= after
+        UserNotification.operator_id == user.operator_id, col(UserNotification.observed_at) >= start
     )
-    if before is not None:
-        query = query.where(col(UserNotification.observed_at) <= before)
+    if end is not None:
+        query = query.where(col(UserNotification.observed_at) <= end)
     rows = session.exec(query.order_by(col(UserNotification.observed_at)))
     return QueryUserNotificationsResponse(
         user_notifications=[
@@ -129,3 +137,14 @@ def get_user_notifications(
             for n in rows
         ]
     )
+
+
+def _rfc3339(text: str, name: str) -> datetime:
+    """Parse an RFC3339 time with its zone; 400 naming the parameter otherwise."""
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        value = None
+    if value is None or value.tzinfo is None or "T" not in text.upper():
+        raise HTTPException(400, f"'{name}' must be an RFC3339 time, e.g. 2024-04-22T16:36:50Z")
+    return value

@@ -18,11 +18,13 @@ from airspace.errors import AirspaceError
 from airspace.intents import IntentState, new_intent, volume_from_json
 from fleet.service.deps import ContextDep, CurrentUser, Dispatcher, SessionDep, owned
 from fleet.service.errors import BadRequest, Conflict, NotFound
+from fleet.service.flight_planning_schemas import Volume4DRequired
 from fleet.service.reservations import Booking, Refused, end_intent_by_id, reserve
+from fleet.service.schemas import ERRORS
 from fleet.service.security import Principal
 from fleet.storage.tables import IntentRow
 
-router = APIRouter(prefix="/intents", tags=["intents"])
+router = APIRouter(prefix="/intents", tags=["intents"], responses=ERRORS)
 
 
 class IntentPublic(BaseModel):
@@ -89,7 +91,7 @@ class IntentCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    volumes: list[dict[str, Any]] = Field(min_length=1, max_length=100)
+    volumes: list[Volume4DRequired] = Field(min_length=1, max_length=100)
     priority: int = Field(default=0, ge=0, le=1000)
     state: Literal["Accepted", "Activated"] = "Accepted"
 
@@ -98,7 +100,10 @@ class IntentCreate(BaseModel):
 def reserve_intent(body: IntentCreate, context: ContextDep, user: Dispatcher) -> IntentPublic:
     """Reserve an operational intent; 409 naming the blocking intents when it conflicts."""
     try:
-        volumes = tuple(volume_from_json(v, f"volumes[{i}]") for i, v in enumerate(body.volumes))
+        volumes = tuple(
+            volume_from_json(v.model_dump(exclude_none=True), f"volumes[{i}]")
+            for i, v in enumerate(body.volumes)
+        )
         candidate = new_intent(
             str(uuid.uuid4()),
             str(user.operator_id),

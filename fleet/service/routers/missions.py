@@ -19,11 +19,12 @@ from fleet.service.mission_schemas import (
     LegPublic,
     MissionPublic,
 )
+from fleet.service.schemas import ERRORS, RowId
 from fleet.service.security import Principal
 from fleet.storage.audit import record
 from fleet.storage.tables import IntentRow, MissionLeg, MissionRow
 
-router = APIRouter(prefix="/missions", tags=["missions"])
+router = APIRouter(prefix="/missions", tags=["missions"], responses=ERRORS)
 
 
 @router.post("/deliveries", response_model=MissionPublic, status_code=status.HTTP_201_CREATED)
@@ -51,7 +52,7 @@ def list_missions(
     state: Annotated[MissionState | None, Query(description="only missions in this state")] = None,
     kind: Annotated[str | None, Query(pattern="^(delivery|inspection)$")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[MissionPublic]:
     """The caller's operator's missions, newest first, optionally filtered."""
     query = select(MissionRow).where(MissionRow.operator_id == user.operator_id)
@@ -64,14 +65,14 @@ def list_missions(
 
 
 @router.get("/{mission_id}", response_model=MissionPublic)
-def get_mission(mission_id: int, session: SessionDep, user: CurrentUser) -> MissionPublic:
+def get_mission(mission_id: RowId, session: SessionDep, user: CurrentUser) -> MissionPublic:
     """One mission with its legs: route, intent and progress."""
     return _public(session, owned(session, MissionRow, mission_id, user), with_legs=True)
 
 
 @router.post("/{mission_id}/cancel", response_model=MissionPublic)
 def cancel_mission(
-    mission_id: int,
+    mission_id: RowId,
     session: SessionDep,
     context: ContextDep,
     user: Commander,

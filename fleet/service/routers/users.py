@@ -7,12 +7,12 @@ from sqlmodel import col, select
 
 from fleet.service.deps import Admin, SessionDep
 from fleet.service.errors import Conflict
-from fleet.service.schemas import UserCreate, UserPublic
+from fleet.service.schemas import ERRORS, UserCreate, UserPublic
 from fleet.service.security import hash_password
 from fleet.storage.audit import record
 from fleet.storage.tables import User
 
-router = APIRouter(prefix="/users", tags=["users"])
+router = APIRouter(prefix="/users", tags=["users"], responses=ERRORS)
 
 
 @router.post("", response_model=UserPublic, status_code=status.HTTP_201_CREATED)

@@ -12,10 +12,12 @@ from fleet.service.deps import Commander, ContextDep, CurrentUser, Dispatcher, S
 from fleet.service.errors import Conflict, VehicleUnreachable
 from fleet.service.ports import VehicleCommand
 from fleet.service.schemas import (
+    ERRORS,
     CommandRequest,
     CommandResult,
     DockCreate,
     DockPublic,
+    RowId,
     TelemetryPublic,
     VehicleCreate,
     VehiclePublic,
@@ -24,7 +26,7 @@ from fleet.service.security import Principal
 from fleet.storage.audit import record
 from fleet.storage.tables import Dock, Telemetry, VehicleRow
 
-router = APIRouter(tags=["vehicles"])
+router = APIRouter(tags=["vehicles"], responses=ERRORS)
 
 _SPEC_FIELDS = ("payload_capacity_kg", "battery_wh", "cruise_speed_mps", "camera")
 
@@ -80,7 +82,7 @@ def list_vehicles(session: SessionDep, user: CurrentUser) -> list[VehiclePublic]
 
 
 @router.get("/vehicles/{vehicle_id}", response_model=VehiclePublic)
-def get_vehicle(vehicle_id: int, session: SessionDep, user: CurrentUser) -> VehiclePublic:
+def get_vehicle(vehicle_id: RowId, session: SessionDep, user: CurrentUser) -> VehiclePublic:
     """One vehicle with its latest telemetry."""
     vehicle = owned(session, VehicleRow, vehicle_id, user)
     return _public(vehicle, session.get(Telemetry, vehicle_id))
@@ -88,7 +90,7 @@ def get_vehicle(vehicle_id: int, session: SessionDep, user: CurrentUser) -> Vehi
 
 @router.post("/vehicles/{vehicle_id}/commands", response_model=CommandResult)
 async def command_vehicle(
-    vehicle_id: int, body: CommandRequest, context: ContextDep, user: Commander
+    vehicle_id: RowId, body: CommandRequest, context: ContextDep, user: Commander
 ) -> CommandResult:
     """Send hold, return-to-launch or land to a vehicle; audited with who and when."""
     command = VehicleCommand(body.command)
@@ -113,7 +115,7 @@ async def command_vehicle(
 
 
 def _audit_command(
-    context: ServiceContext, user: Principal, vehicle_id: int, command: VehicleCommand
+    context: ServiceContext, user: Principal, vehicle_id: RowId, command: VehicleCommand
 ) -> VehicleRow:
     with context.sessions() as session:
         vehicle = owned(session, VehicleRow, vehicle_id, user)

@@ -14,12 +14,13 @@ from fleet.service.context import ServiceContext
 from fleet.service.deps import Admin, ContextDep, CurrentUser, SessionDep, owned
 from fleet.service.errors import BadRequest, NotFound
 from fleet.service.restrictions import Impact, apply_restriction
+from fleet.service.schemas import ERRORS, RowId
 from fleet.service.security import Principal
 from fleet.service.zone_schemas import ZoneCreate, ZoneCreated, ZonePublic, ZoneUpdate
 from fleet.storage.audit import record
 from fleet.storage.tables import ZoneRow
 
-router = APIRouter(prefix="/zones", tags=["zones"])
+router = APIRouter(prefix="/zones", tags=["zones"], responses=ERRORS)
 
 
 @router.post("", response_model=ZoneCreated, status_code=status.HTTP_201_CREATED)
@@ -54,7 +55,7 @@ def list_zones(session: SessionDep, _user: CurrentUser) -> list[ZonePublic]:
 
 
 @router.get("/{zone_id}", response_model=ZonePublic)
-def get_zone(zone_id: int, session: SessionDep, _user: CurrentUser) -> ZonePublic:
+def get_zone(zone_id: RowId, session: SessionDep, _user: CurrentUser) -> ZonePublic:
     """One zone."""
     zone = session.get(ZoneRow, zone_id)
     if zone is None:
@@ -64,7 +65,7 @@ def get_zone(zone_id: int, session: SessionDep, _user: CurrentUser) -> ZonePubli
 
 @router.patch("/{zone_id}", response_model=ZoneCreated)
 def update_zone(
-    zone_id: int, body: ZoneUpdate, session: SessionDep, context: ContextDep, admin: Admin
+    zone_id: RowId, body: ZoneUpdate, session: SessionDep, context: ContextDep, admin: Admin
 ) -> ZoneCreated:
     """Change a zone of the caller's operator; flights it now covers are replanned or flagged."""
     zone = owned(session, ZoneRow, zone_id, admin)
@@ -84,7 +85,7 @@ def update_zone(
 
 
 @router.delete("/{zone_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_zone(zone_id: int, session: SessionDep, context: ContextDep, admin: Admin) -> None:
+def delete_zone(zone_id: RowId, session: SessionDep, context: ContextDep, admin: Admin) -> None:
     """Remove a zone of the caller's operator."""
     zone = owned(session, ZoneRow, zone_id, admin)
     session.delete(zone)
