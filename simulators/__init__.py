@@ -7,8 +7,7 @@ over two UDP links like PX4 SITL. The package imports nothing from the other sky
 packages, so a test of the bridge against it crosses a real network boundary.
 
 Ports (instance ``i`` = 0, 1, ...; system id ``i + 1`` (see below past 255), component 1;
-every port plus the
-``port_offset`` K):
+every port plus the ``port_offset`` K):
 
 =====================  ===================  =============================================
 link                   vehicle binds (UDP)  vehicle sends first to

@@ -67,6 +67,21 @@ class ParamTable:
         self.values = dict(values)
         self.names = list(values)
 
+    def handle(self, msg: Any, link: Any) -> None:
+        """Answer PARAM_REQUEST_LIST / PARAM_REQUEST_READ / PARAM_SET on ``link``."""
+        kind = msg.get_type()
+        if kind == "PARAM_REQUEST_LIST":
+            for each in self.names:
+                link.send(self.value_message(each))
+            return
+        name: str | None = None
+        if kind == "PARAM_REQUEST_READ":
+            name = self.lookup(msg)
+        elif kind == "PARAM_SET":
+            name = self.set(msg)
+        if name is not None:
+            link.send(self.value_message(name))
+
     def value_message(self, name: str) -> Any:
         """PARAM_VALUE for ``name`` (KeyError when unknown)."""
         value, param_type = self.values[name]

@@ -14,7 +14,7 @@ from dataclasses import replace
 from simulators.clock import MonotonicClock
 from simulators.config import AutopilotConfig
 from simulators.errors import InvalidSimArgument
-from simulators.physics import VehicleKind
+from simulators.physics import VehicleKind, Wind
 from simulators.telemetry import RATE_TABLES
 from simulators.vehicle import SimVehicle, VehicleSpec
 
@@ -27,7 +27,24 @@ SPACING_M = 5.0
 
 
 class Swarm:
-    """``count`` vehicles on SITL-style ports, spaced on a grid around ``home_lon_lat``."""
+    """``count`` vehicles on SITL-style ports, spaced on a grid around ``home_lon_lat``.
+
+    Args:
+        count: vehicles (instance i: system id i % 255 + 1, ports in the package docstring).
+        kind: quad or rover.
+        home_lon_lat: the first vehicle's home; the others 5 m apart, row by row northwards.
+        speedup: simulated seconds per wall second.
+        port_offset: added to every SITL port.
+        rates: "px4" (PX4's default streams) or "low".
+        gcs_link: also open the ground-station links (18570+K+i -> 14550+K).
+        config: autopilot settings (failsafe actions, thresholds, timeouts).
+        clock: injected wall clock (default: monotonic).
+        home_amsl_m: ground altitude of the homes above sea level.
+        wind: steady wind and gusts (each vehicle's gusts seeded by its system id).
+
+    Raises:
+        InvalidSimArgument: an argument is out of range.
+    """
 
     def __init__(
         self,
@@ -41,12 +58,13 @@ class Swarm:
         config: AutopilotConfig | None = None,
         clock: Callable[[], float] | None = None,
         home_amsl_m: float = 40.0,
+        wind: Wind | None = None,
     ) -> None:
         _check_arguments(count, home_lon_lat, speedup, port_offset, rates)
         self.clock = clock or MonotonicClock()
         base = VehicleSpec(
             kind=kind, speedup=speedup, port_offset=port_offset, rates=rates, gcs_link=gcs_link,
-            config=config or AutopilotConfig(), home_amsl_m=home_amsl_m,
+            config=config or AutopilotConfig(), home_amsl_m=home_amsl_m, wind=wind or Wind(),
         )  # fmt: skip
         side = max(1, math.ceil(math.sqrt(count)))
         self.vehicles = [

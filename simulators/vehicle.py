@@ -240,23 +240,11 @@ class SimVehicle:
         elif kind in _MISSION_MESSAGES:
             self.mission_server.handle(msg, link, self.now_s())
         elif kind.startswith("PARAM_"):
-            self._handle_param(msg, link)
+            self.params.handle(msg, link)
         elif kind == "SET_MODE":
             mode = flight_mode_from_custom(msg.custom_mode)
             if mode is not None and mode is not FlightMode.MISSION:
                 self.autopilot.set_mode(mode)
-
-    def _handle_param(self, msg: Any, link: UdpLink) -> None:
-        kind = msg.get_type()
-        if kind == "PARAM_REQUEST_LIST":
-            for each in self.params.names:
-                link.send(self.params.value_message(each))
-            return
-        name: str | None = self.params.lookup(msg) if kind == "PARAM_REQUEST_READ" else None
-        if kind == "PARAM_SET":
-            name = self.params.set(msg)
-        if name is not None:
-            link.send(self.params.value_message(name))
 
     # ---- services used by commands -------------------------------------------------------
 
