@@ -6,7 +6,7 @@ All frozen dataclasses. Times are timezone-aware UTC; energies in Wh of battery 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -161,7 +161,6 @@ class Schedule:
     vehicles: tuple[VehicleSchedule, ...]
     unassigned: tuple[Unassigned, ...]
     solver_runtime_s: float = 0.0
-    notes: tuple[str, ...] = field(default=())
 
     @property
     def trips(self) -> tuple[tuple[str, Trip], ...]:
