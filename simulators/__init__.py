@@ -24,6 +24,9 @@ client sent from (messages from other autopilots do not redirect it). Big fleets
 - PX4's scheme overlaps from instance 40 on (14540 + i is then vehicle i-40's API port). A
   vehicle whose first remote would be a sibling's port stays silent on its API link until a
   client sends to it (a heartbeat is enough); clients of big fleets should contact 14580+K+i.
+- Also as in PX4 SITL, 14550 + K (the shared GCS port) is instance 10's API client port
+  (14540 + K + 10): with more than 10 vehicles, run with ``gcs_link=False`` (``--no-gcs``) or
+  expect the GCS traffic there too.
 - Like PX4, the messages due in one cycle leave in one UDP datagram (several frames).
 
 Telemetry rates are PX4's "normal" stream set per wall-clock second
