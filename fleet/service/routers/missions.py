@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
 from sqlmodel import Session, select
 
 from fleet import lifecycle
 from fleet.lifecycle import MissionState
 from fleet.service.deps import Commander, ContextDep, CurrentUser, Dispatcher, SessionDep, owned
+from fleet.service.errors import NotFound
 from fleet.service.events import EventBus
 from fleet.service.intent_store import end_mission_intents
 from fleet.service.mission_schemas import (
@@ -19,10 +20,11 @@ from fleet.service.mission_schemas import (
     LegPublic,
     MissionPublic,
 )
+from fleet.service.plan_export import leg_plan_json
 from fleet.service.schemas import ERRORS, RowId
 from fleet.service.security import Principal
 from fleet.storage.audit import record
-from fleet.storage.tables import IntentRow, MissionLeg, MissionRow
+from fleet.storage.tables import IntentRow, MissionLeg, MissionRow, VehicleRow
 
 router = APIRouter(prefix="/missions", tags=["missions"], responses=ERRORS)
 
@@ -88,6 +90,33 @@ def cancel_mission(
     session.commit()
     context.bus.publish_mission_state(mission)
     return _public(session, mission, with_legs=True)
+
+
+@router.get(
+    "/{mission_id}/plan",
+    response_class=Response,
+    responses={200: {"content": {"application/json": {}}, "description": "a QGC .plan file"}},
+)
+def export_plan(
+    mission_id: RowId,
+    session: SessionDep,
+    user: CurrentUser,
+    leg: Annotated[int, Query(ge=0, le=1000, description="leg number (seq)")] = 0,
+) -> Response:
+    """The mission's leg as a QGroundControl ``.plan`` file (once it has been planned)."""
+    owned(session, MissionRow, mission_id, user)
+    query = select(MissionLeg).where(MissionLeg.mission_id == mission_id, MissionLeg.seq == leg)
+    row = session.exec(query).first()
+    if row is None:
+        raise NotFound(f"mission {mission_id} has no leg {leg} (it is not planned yet)")
+    vehicle = session.get(VehicleRow, row.vehicle_id) if row.vehicle_id else None
+    return Response(
+        leg_plan_json(row, vehicle),
+        media_type="application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="mission-{mission_id}-leg-{leg}.plan"'
+        },
+    )
 
 
 def _create(
