@@ -172,6 +172,7 @@ class ShinjukuFigures:
     fixes_population: Counter[str]
     tightness: list[float]
     no_route: int
+    by_kind: dict[str, list[float]]
 
 
 def bench_shinjuku(n_live: int, n_measured: int, seed: int) -> ShinjukuFigures:
@@ -204,12 +205,17 @@ def bench_shinjuku(n_live: int, n_measured: int, seed: int) -> ShinjukuFigures:
     box = (min(lons), min(lats), max(lons), max(lats))
     rng = random.Random(seed)
     engine = DeconflictionEngine()
-    figs = ShinjukuFigures(prepare_s, 0, 0, [], [], Counter(), Counter(), [], 0)
+    figs = ShinjukuFigures(prepare_s, 0, 0, [], [], Counter(), Counter(), [], 0, {})
+
+    def open_ground() -> tuple[float, float, float]:
+        while True:
+            lon, lat = rng.uniform(box[0], box[2]), rng.uniform(box[1], box[3])
+            if not city.buildings_at(*city.frame.to_local(lon, lat)):
+                return lon, lat, 0.0
 
     def endpoints() -> tuple[tuple[float, float, float], tuple[float, float, float]]:
         while True:
-            a = (rng.uniform(box[0], box[2]), rng.uniform(box[1], box[3]), 0.0)
-            b = (rng.uniform(box[0], box[2]), rng.uniform(box[1], box[3]), 0.0)
+            a, b = open_ground(), open_ground()
             pa, pb = ORIGIN.to_xy_m(a[0], a[1]), ORIGIN.to_xy_m(b[0], b[1])
             if math.dist(pa, pb) > 500:
                 return a, b
@@ -238,6 +244,7 @@ def bench_shinjuku(n_live: int, n_measured: int, seed: int) -> ShinjukuFigures:
             figs.plan_only_s.append(base_s)
             figs.plan_reserve_s.append(elapsed)
             figs.fixes_measured[kind] += 1
+            figs.by_kind.setdefault(kind, []).append(elapsed)
             if not isinstance(result, Blocked):
                 route = result.fix.route
                 figs.tightness.append(
@@ -246,6 +253,9 @@ def bench_shinjuku(n_live: int, n_measured: int, seed: int) -> ShinjukuFigures:
                 )
         else:
             figs.fixes_population[kind] += 1
+        if elapsed > 1.0:
+            print(f"  slow request {k}: {kind} in {elapsed:.1f} s", flush=True)
+        if not measuring:
             figs.live = len(engine.intents())
         if k % 100 == 0:
             print(
@@ -300,7 +310,13 @@ def markdown(scale: dict[str, float] | None, sj: ShinjukuFigures | None) -> str:
             "",
             f"Fix chosen (measured flights): {share}. While building the live set: "
             + ", ".join(f"{k} {v}" for k, v in sj.fixes_population.most_common())
-            + f". Requests with no route at all (endpoint in a building): {sj.no_route}.",
+            + f". Requests with no route at all (endpoints on open ground): {sj.no_route}.",
+            "Time by fix (measured flights): "
+            + ", ".join(
+                f"{k} p50 {1e3 * pct(v, 0.5):.0f} ms / p95 {1e3 * pct(v, 0.95):.0f} ms"
+                for k, v in sorted(sj.by_kind.items())
+            )
+            + ".",
             f"Reserved volume / swept volume of the route: median "
             f"{statistics.median(sj.tightness):.2f}, p95 {pct(sj.tightness, 0.95):.2f}.",
             "",

@@ -5,8 +5,10 @@ fixed penalty per kind for the change it asks of the operator):
 
 - **delay**: the same route departing later, up to ``max_delay``. The smallest feasible delay is
   found exactly from :meth:`DeconflictionEngine.delay_windows` (no trial and error);
-- **altitude**: the planner's route at another cruise height;
-- **reroute**: the planner's route with the busy volumes as temporary restrictions.
+- **altitude**: the planner's route at another cruise height, nearest heights first (the first
+  free one is taken: farther ones only add climb time);
+- **reroute**: the planner's route with the busy volumes as temporary restrictions, at the first
+  plan's cruise height (so the planner searches one altitude around them).
 
 The planner is injected (:data:`RoutePlanner`), so the engine is testable with built routes;
 :mod:`airspace.deconfliction.replan` adapts the real :class:`airspace.planner.Planner`. Planner
@@ -43,11 +45,20 @@ class FixKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class PlanRequest:
-    """What the injected planner is asked: departure, forced cruise height, volumes to avoid."""
+    """What the injected planner is asked.
+
+    Attributes:
+        departure: take-off time.
+        cruise_agl_m: force this cruise height (``None``: the planner chooses).
+        avoid: busy volumes the route must keep clear of.
+        keep_cruise_of: a reroute keeps this route's cruise height when ``cruise_agl_m`` is
+            ``None`` (one altitude to search around the busy volumes, not all of them).
+    """
 
     departure: datetime
     cruise_agl_m: float | None = None
     avoid: tuple[Volume4D, ...] = ()
+    keep_cruise_of: Route | None = None
 
 
 RoutePlanner = Callable[[PlanRequest], Route]
@@ -62,7 +73,8 @@ class FixSettings:
         max_delay: the delay horizon.
         cruise_alternatives_agl_m: cruise heights tried for the altitude fix.
         altitude_penalty_s: cost of asking for another cruise height.
-        reroute_penalty_s: cost of asking for another route.
+        reroute_penalty_s: cost of asking for another route (high: it changes the path, and
+            costs the planner a rebuild of one altitude layer around the busy volumes).
         reroute_rounds: replans that add newly met volumes to the avoided set.
         attempts: retries when a concurrent reservation takes the space first.
         volumes: how routes are wrapped into volumes.
@@ -71,7 +83,7 @@ class FixSettings:
     max_delay: timedelta = timedelta(minutes=30)
     cruise_alternatives_agl_m: tuple[float, ...] = (40.0, 60.0, 80.0, 100.0, 120.0)
     altitude_penalty_s: float = 20.0
-    reroute_penalty_s: float = 40.0
+    reroute_penalty_s: float = 120.0
     reroute_rounds: int = 3
     attempts: int = 3
     volumes: VolumeSettings = field(default_factory=VolumeSettings)
@@ -204,12 +216,16 @@ class _Search:
             return best is None or penalty_s < best.cost_s
 
         if worth(self.s.altitude_penalty_s):
-            for alt in self.s.cruise_alternatives_agl_m:
+            cruise_agl_m = max(w.alt_agl_m for w in base.route.waypoints)
+            for alt in sorted(
+                self.s.cruise_alternatives_agl_m, key=lambda a: abs(a - cruise_agl_m)
+            ):
                 option = self._try(FixKind.ALTITUDE, PlanRequest(self.request.departure, alt), base)
                 if option is not None:
                     yield option
                     if best is None or option.cost_s < best.cost_s:
                         best = option
+                    break  # heights farther from the first plan's only add climb time
         if worth(self.s.reroute_penalty_s):
             option = self._reroute(base, conflict)
             if option is not None:
@@ -226,7 +242,7 @@ class _Search:
                         b.volume_index
                     ]
             request = PlanRequest(
-                self.request.departure, self.request.cruise_agl_m, tuple(avoid.values())
+                self.request.departure, self.request.cruise_agl_m, tuple(avoid.values()), base.route
             )
             option = self._try(FixKind.REROUTE, request, base, check=False)
             if option is None:

@@ -58,6 +58,7 @@ class SpatioTemporalIndex:
             key = self._next_key
             self._next_key += 1
             self._entries[key] = (intent_id, i, shape)
+            shape.geometry  # noqa: B018 - build the exact outline now, not inside a later query
             self._tree.insert(key, shape.bounds(self._tolerance_m))
             keys.append(key)
 

@@ -110,7 +110,18 @@ def planner_for(
             departure=request.departure,
             zones=fixed + busy,
             permits=permits,
-            cruise_agl_m=request.cruise_agl_m,
+            cruise_agl_m=_cruise_agl_m(planner, request),
         )
 
     return plan
+
+
+def _cruise_agl_m(planner: Planner, request: PlanRequest) -> float | None:
+    """The forced cruise height: the request's, or the grid level of ``keep_cruise_of``."""
+    if request.cruise_agl_m is not None or request.keep_cruise_of is None:
+        return request.cruise_agl_m
+    top_amsl_m = max(w.alt_amsl_m for w in request.keep_cruise_of.waypoints)
+    levels = planner.levels_amsl_m(planner.min_cruise_agl_m, planner.ceiling_agl_m)
+    above = [lv for lv in levels if lv >= top_amsl_m - 1e-6]
+    level = above[0] if above else (levels[-1] if levels else top_amsl_m)
+    return level - planner.ground_high_amsl_m
