@@ -48,6 +48,7 @@ TICK_S = 0.01
 REQUEST_MESSAGE = 512  # MAV_CMD_REQUEST_MESSAGE: a cheap command every PX4 acknowledges
 LIMIT_MS = 50.0
 VEHICLES_PER_LINK = 250  # system ids 1..250 per socket (255 is the ground station's)
+SIM_PORT_OFFSET = 2900  # --source sim: SITL ports shifted into the bridge engineer's range
 COMMAND_WORKERS = 10
 COMMAND_PAUSE_S = 0.25  # 10 workers: about 40 commands/s, a busy dispatcher
 
@@ -154,6 +155,51 @@ def run_vehicles(count: int, bridge_ports: list[int], control: Connection) -> No
     asyncio.run(main())
 
 
+def run_sim_vehicles(count: int, port_offset: int, control: Connection) -> None:
+    """The project's simulator (``simulators.Swarm``) as the vehicles: GCS links to one port.
+
+    Instance i's API link sends to 14540+offset+i, which for i = 10 is the GCS port the bridge
+    listens on (as with PX4 SITL); the API links' streams are switched off so each vehicle
+    streams once, on its GCS link.
+    """
+    from simulators.swarm import Swarm
+
+    async def main() -> None:
+        async with Swarm(count, port_offset=port_offset, rates="px4") as swarm:
+            sent = [0]
+            for vehicle in swarm.vehicles:
+                for link in vehicle.links:
+                    if link.name == "api":  # SET_MESSAGE_INTERVAL -1 for every stream
+                        for msg_id in PX4_RATES_HZ:
+                            vehicle.set_message_interval(link, msg_id, -1)
+                    else:
+                        link.send = _counting(link.send, sent)  # type: ignore[method-assign]
+            ticking = asyncio.create_task(swarm.run())
+            stop = asyncio.Event()
+
+            def on_control() -> None:
+                if control.recv() == "stop":
+                    stop.set()
+                control.send((sent[0], time.process_time()))
+
+            asyncio.get_running_loop().add_reader(control.fileno(), on_control)
+            control.send("ready")
+            await stop.wait()
+            ticking.cancel()
+
+    asyncio.run(main())
+
+
+def _counting(send: Any, sent: list[int]) -> Any:
+    """Wrap a simulator link's ``send`` to count messages (it batches them into datagrams)."""
+
+    def counted(msg: Any, batch: bool = False) -> None:
+        sent[0] += 1
+        send(msg, batch)
+
+    return counted
+
+
 # ---------------------------------------------------------------- the bridge side
 
 
@@ -225,18 +271,24 @@ async def _loop_lag(lags: list[float], stop: asyncio.Event) -> None:
         lags.append((loop.time() - start - 0.02) * 1000)
 
 
-async def measure(count: int, window_s: float, warmup_s: float) -> Row:
+async def measure(count: int, window_s: float, warmup_s: float, source: str) -> Row:
     """Run N vehicles against one bridge process (one hub per 250 vehicles), measure a window."""
     config = HubConfig(heartbeat_timeout_s=3.0)
     links = -(-count // VEHICLES_PER_LINK)
+    if source == "sim" and links > 1:
+        raise SystemExit(f"--source sim: at most {VEHICLES_PER_LINK} vehicles (one GCS port)")
     async with contextlib.AsyncExitStack() as stack:
         hubs = []
         for _ in range(links):
-            transport = UdpTransport("127.0.0.1", 0, listen=True)
+            port = 14550 + SIM_PORT_OFFSET if source == "sim" else 0
+            transport = UdpTransport("127.0.0.1", port, listen=True)
             hubs.append(await stack.enter_async_context(MavlinkHub.open(transport, config)))
-            ports = [h.transport.local_port for h in hubs]  # type: ignore[attr-defined]
+        ports = [h.transport.local_port for h in hubs]  # type: ignore[attr-defined]
         ours, theirs = mp.Pipe()
-        vehicles = mp.get_context("spawn").Process(target=run_vehicles, args=(count, ports, theirs))
+        target, where = (
+            (run_sim_vehicles, SIM_PORT_OFFSET) if source == "sim" else (run_vehicles, ports)
+        )
+        vehicles = mp.get_context("spawn").Process(target=target, args=(count, where, theirs))
         vehicles.start()
         try:
             await asyncio.to_thread(ours.recv)  # "ready"
@@ -343,12 +395,18 @@ def main() -> None:
     parser.add_argument("--counts", default="100,250,500,750", help="fleet sizes to try")
     parser.add_argument("--window-s", type=float, default=10.0, help="measuring window per N")
     parser.add_argument("--warmup-s", type=float, default=2.0, help="settling time per N")
+    parser.add_argument(
+        "--source",
+        choices=("emitter", "sim"),
+        default="emitter",
+        help="vehicles: pre-encoded PX4 streams (cheap, any N) or the project's simulator (N<=250)",
+    )
     args = parser.parse_args()
     raw = raw_decode_rate()
     print(f"raw pymavlink decode: {raw:,.0f} msg per CPU second (one core)", flush=True)
     rows = []
     for count in (int(c) for c in args.counts.split(",")):
-        row = asyncio.run(measure(count, args.window_s, args.warmup_s))
+        row = asyncio.run(measure(count, args.window_s, args.warmup_s, args.source))
         rows.append(row)
         print(row, flush=True)
     raw_after = raw_decode_rate()
