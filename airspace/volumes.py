@@ -8,7 +8,8 @@ the rounded ends stay at least ``lateral_buffer_m`` from the route; its W84 band
 altitudes +/- ``vertical_buffer_m``; its time window is the group's ETAs widened by an
 uncertainty ``time_buffer_s + time_uncertainty_per_s * (time since departure)``.
 
-``reserved_volume_m3`` and ``swept_volume_m3`` let callers report how tight the volumes are.
+``reserved_volume_m3`` and ``swept_volume_m3`` let callers report how tight the volumes are;
+``volume_from_amsl`` / ``band_amsl_m`` convert a band between AMSL and W84 (F3548's datum).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import shapely
 from shapely.geometry.base import BaseGeometry
@@ -25,7 +26,7 @@ from airspace.errors import IntentError
 from airspace.frames import geoid_height_m
 from airspace.intents.f3548 import OiMaxVertices
 from airspace.intents.projection import LocalProjection
-from airspace.intents.volume import Polygon, Volume4D
+from airspace.intents.volume import Outline, Polygon, Volume4D
 from airspace.route import Route, Waypoint
 
 AmslToW84 = Callable[[float, float, float], float]
@@ -184,3 +185,48 @@ def geoid_amsl_to_w84_m(lon_deg: float, lat_deg: float, alt_amsl_m: float) -> fl
         FrameError: the point is outside the geoid model (Japan).
     """
     return alt_amsl_m + geoid_height_m(lon_deg, lat_deg)
+
+
+def volume_from_amsl(
+    outline: Outline,
+    lower_amsl_m: float,
+    upper_amsl_m: float,
+    time_start: datetime,
+    time_end: datetime,
+    *,
+    amsl_to_w84: AmslToW84 | None = None,
+) -> Volume4D:
+    """A volume whose band is given AMSL, converted to W84 conservatively.
+
+    The geoid height varies across the outline, so the lower bound uses the smallest and the
+    upper bound the largest conversion over the outline's vertices (or a circle's centre and
+    four rim points): the W84 band contains the AMSL band everywhere in the outline.
+
+    Raises:
+        IntentError: the band is inverted.
+        airspace.errors.FrameError: a point is outside the geoid model.
+    """
+    to_w84 = amsl_to_w84 or geoid_amsl_to_w84_m
+    points = _outline_points(outline)
+    lows = [to_w84(lon, lat, lower_amsl_m) for lon, lat in points]
+    highs = [to_w84(lon, lat, upper_amsl_m) for lon, lat in points]
+    return Volume4D(outline, min(lows), max(highs), time_start, time_end)
+
+
+def band_amsl_m(volume: Volume4D, *, amsl_to_w84: AmslToW84 | None = None) -> tuple[float, float]:
+    """The AMSL band guaranteed inside ``volume`` everywhere in its outline (inverse of above).
+
+    Raises:
+        airspace.errors.FrameError: a point is outside the geoid model.
+    """
+    to_w84 = amsl_to_w84 or geoid_amsl_to_w84_m
+    offsets = [to_w84(lon, lat, 0.0) for lon, lat in _outline_points(volume.outline)]
+    return volume.altitude_lower_w84_m - min(offsets), volume.altitude_upper_w84_m - max(offsets)
+
+
+def _outline_points(outline: Outline) -> list[tuple[float, float]]:
+    if isinstance(outline, Polygon):
+        return list(outline.vertices_lonlat_deg)
+    frame = LocalProjection(outline.center_lon_deg, outline.center_lat_deg)
+    r = outline.radius_m
+    return [frame.to_lonlat_deg(x, y) for x, y in ((0, 0), (r, 0), (-r, 0), (0, r), (0, -r))]

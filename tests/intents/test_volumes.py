@@ -101,3 +101,20 @@ def test_climbs_get_their_own_volumes() -> None:
     heights = [v.altitude_upper_w84_m - v.altitude_lower_w84_m for v in volumes]
     assert heights[0] > 50 and heights[-1] > 50
     assert abs(min(heights) - 2 * S.vertical_buffer_m) < 0.1  # flat cruise (geoid slope only)
+
+
+def test_amsl_band_converts_to_w84_conservatively_and_back() -> None:
+    from airspace.intents import Circle
+    from airspace.volumes import band_amsl_m, volume_from_amsl
+    from tests.intents.helpers import T0, box
+
+    square = box(0, 0, 3000, 3000).outline
+    v = volume_from_amsl(square, 50.0, 90.0, T0, T0 + timedelta(minutes=5))
+    n_corner = geoid_amsl_to_w84_m(*square.vertices_lonlat_deg[0], 0.0)  # type: ignore[union-attr]
+    assert 30 < n_corner < 45  # Tokyo geoid height
+    assert v.altitude_lower_w84_m <= 50.0 + n_corner <= v.altitude_upper_w84_m - 40.0 + 1e-9
+    lo, hi = band_amsl_m(v)
+    assert lo <= 50.0 + 1e-9 and hi >= 90.0 - 1e-9
+    assert lo > 49.0 and hi < 91.0  # geoid slope over 3 km is small
+    c = volume_from_amsl(Circle(139.70, 35.69, 100.0), 0.0, 10.0, T0, T0)
+    assert c.altitude_upper_w84_m - c.altitude_lower_w84_m >= 10.0
