@@ -8,6 +8,7 @@ both directions.
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 from collections.abc import Callable
 from typing import Any, cast
@@ -17,6 +18,7 @@ from pymavlink.dialects.v20 import common as mavlink
 from simulators.wire import encode
 
 Address = tuple[str, int]
+_log = logging.getLogger(__name__)
 
 
 class LinkFaults:
@@ -101,7 +103,10 @@ class UdpLink(asyncio.DatagramProtocol):
         if any(_from_client(m, self.sysid) for m in messages):
             self.remote = addr  # reply to whoever talks to us, as PX4 does
         for msg in messages:
-            self._on_message(msg, self)
+            try:
+                self._on_message(msg, self)
+            except Exception:  # a malformed request must never stop the vehicle
+                _log.exception("%s link of sysid %d: cannot handle %s", self.name, self.sysid, msg)
 
     def send(self, msg: Any, batch: bool = False) -> None:
         """Encode ``msg`` with this link's sequence number and send it to the remote.
