@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from pymavlink.dialects.v20 import common as mavlink
 
@@ -22,9 +24,8 @@ def _wp(seq: int, vehicle: SimVehicle, north_deg: float, east_deg: float, up_m: 
     return PlanItem(seq, 6, M.MAV_CMD_NAV_WAYPOINT, x=round(lat * 1e7), y=round(lon * 1e7), z=up_m)
 
 
-def _do(seq: int, command: int, *params: float) -> PlanItem:
-    p = (*params, 0.0, 0.0, 0.0, 0.0)[:4]
-    return PlanItem(seq, 2, command, *p)
+def _do(seq: int, command: int, p1: float = 0.0, p2: float = 0.0, p3: float = 0.0) -> PlanItem:
+    return PlanItem(seq, 2, command, p1, p2, p3)
 
 
 def _run_mission(vehicle: SimVehicle, clock: ManualClock, items: tuple[PlanItem, ...]) -> None:
@@ -56,7 +57,7 @@ def test_distance_triggering_takes_a_photo_every_n_metres() -> None:
     captures = vehicle.captures
     assert 10 <= len(captures) <= 12  # one at the start, then every 10 m over ~100 m
     norths = [vehicle.autopilot.frame.to_north_east(c.lon_deg, c.lat_deg)[0] for c in captures]
-    gaps = [b - a for a, b in zip(norths, norths[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(norths)]
     assert all(9.0 <= gap <= 12.0 for gap in gaps)
     assert captures[-1].lon_deg == pytest.approx(vehicle.spec.home_lon_deg, abs=1e-6)
 
