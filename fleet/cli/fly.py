@@ -174,7 +174,7 @@ async def _launch(
     first_nav = next(item for item in items if item.command in _NAV_POSITIONAL)
     await vehicle.telemetry.position.wait_for(lambda _p: True, timeout_s=10.0)
     await vehicle.arm()
-    if first_nav.command != 22:  # no NAV_TAKEOFF item: take off explicitly first
+    if first_nav.command != 22 and not vehicle.info.is_rover:  # no NAV_TAKEOFF: take off first
         await vehicle.takeoff(max(first_nav.z, 2.5))
         echo(f"taking off to {max(first_nav.z, 2.5):g} m")
     await vehicle.start_mission()
@@ -237,6 +237,11 @@ async def _update(
         watch.rtl_sent = True
         echo("mission has no landing item: returning to launch")
         await vehicle.return_to_launch()
+    rover_done = vehicle.info.is_rover and watch.mission_done and not watch.ends_with_landing
+    if rover_done and watch.armed:
+        watch.armed = False  # a rover never lands: once at its last waypoint, disarm it
+        echo("rover at the end of the mission: disarming")
+        await vehicle.disarm()
 
 
 @contextlib.asynccontextmanager

@@ -11,8 +11,9 @@ from fleet.cli.fly import EXIT_BAD_INPUT, EXIT_FLIGHT_FAILED, EXIT_NO_VEHICLE, f
 from fleet.cli.main import build_app
 from fleet.qgc_plan import QgcPlan, write_plan
 from simulators.config import AutopilotConfig, FailsafeAction
+from simulators.physics import VehicleKind
 from simulators.swarm import Swarm
-from tests.bridge.sim_rig import square_mission
+from tests.bridge.sim_rig import north_east, square_mission
 
 
 def _plan_file(tmp_path: Path, side_m: float = 30.0) -> Path:
@@ -22,10 +23,16 @@ def _plan_file(tmp_path: Path, side_m: float = 30.0) -> Path:
 
 
 async def _fly_on_sim(
-    plan: Path, offset: int, config: AutopilotConfig | None = None, battery_fault: bool = False
+    plan: Path,
+    offset: int,
+    config: AutopilotConfig | None = None,
+    battery_fault: bool = False,
+    kind: VehicleKind = VehicleKind.QUAD,
 ) -> tuple[int, list[str]]:
     lines: list[str] = []
-    async with Swarm(1, speedup=40, port_offset=offset, gcs_link=False, config=config) as swarm:
+    async with Swarm(
+        1, kind, speedup=40, port_offset=offset, gcs_link=False, config=config
+    ) as swarm:
         ticking = asyncio.create_task(swarm.run())
 
         def echo(line: str) -> None:
@@ -55,6 +62,15 @@ async def test_a_failsafe_landing_exits_non_zero_with_the_reason(tmp_path: Path)
     assert code == EXIT_FLIGHT_FAILED, lines
     assert lines[-1].startswith("FAILED: landed before the mission was finished")
     assert "battery" in lines[-1].lower()
+
+
+async def test_a_rover_drives_the_plan_and_is_disarmed_at_the_end(tmp_path: Path) -> None:
+    path = tmp_path / "rover.plan"
+    write_plan(QgcPlan((north_east(20, 0, 0), north_east(20, 20, 0))), path)
+    code, lines = await _fly_on_sim(path, 2033, kind=VehicleKind.ROVER)
+    assert code == 0, lines
+    assert not any(line.startswith("taking off") for line in lines)
+    assert "rover at the end of the mission: disarming" in lines
 
 
 def test_a_bad_plan_file_exits_2(tmp_path: Path) -> None:
