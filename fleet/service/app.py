@@ -14,6 +14,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from airspace.city import load_city
+from airspace.errors import DataError, PlanningError
 from fleet.errors import FleetError
 from fleet.lifecycle import IllegalMissionTransition, MissionNotFound
 from fleet.service.context import Clock, ServiceContext, utc_now
@@ -21,6 +23,7 @@ from fleet.service.errors import BadRequest, Conflict, NotFound, VehicleUnreacha
 from fleet.service.events import EventBus
 from fleet.service.ports import RunnerFactory, VehicleCommandPort
 from fleet.service.routers import ROUTERS
+from fleet.service.routes import use_city
 from fleet.service.settings import Settings
 from fleet.storage.db import make_engine, make_session_factory, migrate
 
@@ -31,6 +34,8 @@ _STATUS: tuple[tuple[type[Exception], int], ...] = (
     (IllegalMissionTransition, 409),
     (VehicleUnreachable, 409),
     (BadRequest, 400),
+    (DataError, 400),
+    (PlanningError, 422),
     (FleetError, 400),
 )
 
@@ -92,6 +97,8 @@ def _open(settings: Settings, clock: Clock) -> ServiceContext:
     engine = make_engine(settings.database_url)
     migrate(engine)
     context = ServiceContext(settings, engine, make_session_factory(engine), clock=clock)
+    if settings.buildings_path:
+        use_city(context, load_city(settings.buildings_path))
     return context
 
 

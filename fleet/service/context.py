@@ -8,7 +8,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
+from airspace.city import City
 from airspace.deconfliction import DeconflictionSettings
+from airspace.planner import Planner
 from fleet.service.events import EventBus
 from fleet.service.ports import NoVehicleLink, VehicleCommandPort
 from fleet.service.settings import Settings
@@ -34,6 +36,8 @@ class ServiceContext:
         vehicle_port: where vehicle commands go (the runner replaces the default).
         clock: the time source.
         runner: the object the runner factory yielded, if any.
+        city: the buildings routes are planned over (``SKYFLEET_BUILDINGS_PATH`` or an upload).
+        planner: the route planner prepared for ``city``.
     """
 
     settings: Settings
@@ -43,6 +47,8 @@ class ServiceContext:
     vehicle_port: VehicleCommandPort = field(default_factory=NoVehicleLink)
     clock: Clock = utc_now
     runner: object | None = None
+    city: City | None = None
+    planner: Planner | None = None
 
     @property
     def deconfliction(self) -> DeconflictionSettings:

@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from fleet.service.routers import (
     auth,
+    city,
     flight_planning,
     intents,
     missions,
@@ -24,4 +25,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     intents.router,
     ws.router,
     flight_planning.router,
+    city.router,
 )

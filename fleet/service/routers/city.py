@@ -1,0 +1,107 @@
+"""``/buildings`` (upload PLATEAU CityGML or GeoJSON) and ``/routes/preview``."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, UploadFile
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+
+from airspace.city import City, load_city
+from fleet.service.deps import Admin, Commander, ContextDep
+from fleet.service.errors import BadRequest
+from fleet.service.routes import preview_route, use_city
+from fleet.service.schemas import ERRORS, AwareDatetime, Point, Strict
+from fleet.storage.audit import record
+
+router = APIRouter(tags=["city"], responses=ERRORS)
+
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+SUFFIXES = (".gml", ".xml", ".citygml", ".geojson", ".json")
+
+
+class BuildingsLoaded(BaseModel):
+    """What was imported."""
+
+    name: str
+    buildings: int
+
+
+class RoutePreviewRequest(Strict):
+    """From where to where, leaving when."""
+
+    start: Point
+    goal: Point
+    departure: AwareDatetime
+
+
+class RoutePreview(BaseModel):
+    """A planned route: waypoints (lon, lat, altitude AMSL, time), length, duration."""
+
+    waypoints: list[dict[str, Any]]
+    length_m: float
+    duration_s: float
+
+
+@router.post("/buildings", response_model=BuildingsLoaded, status_code=201)
+async def upload_buildings(file: UploadFile, context: ContextDep, admin: Admin) -> BuildingsLoaded:
+    """Import a PLATEAU CityGML (.gml) or GeoJSON (.geojson) building file to plan over."""
+    name = Path(file.filename or "buildings").name
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUFFIXES:
+        raise BadRequest(f"{name}: upload a .gml (CityGML) or .geojson file, not {suffix!r}")
+    data = await file.read(MAX_UPLOAD_BYTES + 1)
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise BadRequest(f"{name}: larger than {MAX_UPLOAD_BYTES // 2**20} MiB")
+    city = await run_in_threadpool(_load, data, suffix)
+    use_city(context, city)
+    with context.sessions() as session:
+        record(
+            session,
+            actor=admin.actor,
+            action="buildings.import",
+            target_type="city",
+            target_id=name,
+            operator_id=admin.operator_id,
+            detail={"buildings": len(city.buildings)},
+        )
+        session.commit()
+    return BuildingsLoaded(name=name, buildings=len(city.buildings))
+
+
+def _load(data: bytes, suffix: str) -> City:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"upload{suffix}"
+        path.write_bytes(data)
+        return load_city(path)
+
+
+@router.post("/routes/preview", response_model=RoutePreview)
+async def route_preview(
+    body: RoutePreviewRequest, context: ContextDep, _user: Commander
+) -> RoutePreview:
+    """Plan a 3D route clear of buildings and active zones (nothing is reserved)."""
+    route = await run_in_threadpool(
+        preview_route,
+        context,
+        (body.start.lon_deg, body.start.lat_deg),
+        (body.goal.lon_deg, body.goal.lat_deg),
+        body.departure,
+    )
+    return RoutePreview(
+        waypoints=[
+            {
+                "lon_deg": w.lon_deg,
+                "lat_deg": w.lat_deg,
+                "alt_amsl_m": w.alt_amsl_m,
+                "ground_amsl_m": w.ground_amsl_m,
+                "time": w.time.isoformat(),
+            }
+            for w in route.waypoints
+        ],
+        length_m=route.length_m,
+        duration_s=route.duration_s,
+    )
