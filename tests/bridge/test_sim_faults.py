@@ -60,7 +60,9 @@ async def test_link_drop_detected_within_3_s_and_recovered_after() -> None:
             lost_after_s = loop.time() - dropped_at
             back = await asyncio.wait_for(anext(link), 5)
             back_after_s = loop.time() - dropped_at
-        assert not lost.connected and lost_after_s <= 3.1
+        # Lost 3 s after the last heartbeat, which came before the drop; + the 0.1 s check
+        # period and some event-loop lag on a loaded machine.
+        assert not lost.connected and lost_after_s <= 3.3
         assert back.connected and 4.0 <= back_after_s < 5.5
         await rig.vehicle.arm()  # commands work again
 
