@@ -35,7 +35,7 @@ from airspace.frames import FloatArray, geoid_height_m
 from airspace.planner.layer import Layer, build_layer
 from airspace.planner.profile import Clearances, VehicleProfile
 from airspace.planner.routing import RouteBuilder
-from airspace.planner.search import direct_free, shortest_path
+from airspace.planner.search import SegmentTest, shortest_path
 from airspace.route import AltitudeReference, Route
 from airspace.zones import Zone, ZoneKind
 
@@ -44,6 +44,7 @@ __all__ = ["Planner", "plan_route"]
 _ZONE_REACH_M = 5000.0  # zones farther than this from start and goal are ignored
 
 Point3 = tuple[float, float, float]
+Tests = tuple[SegmentTest | None, SegmentTest | None]
 DEFAULT_CLEARANCES = Clearances()
 DEFAULT_PROFILE = VehicleProfile()
 
@@ -222,7 +223,8 @@ class _Query:
         )
         self.span = (departure, departure + timedelta(seconds=estimate_s))
         self.blocked_reasons: list[str] = []
-        self._usable: dict[int, bool] = {}
+        self._tests: dict[int, Tests | None] = {}
+        self._zone_layers: dict[tuple[float, bool], Layer | None] = {}
         self._extra: dict[float, BaseGeometry | None] = {}
         self.zone_areas = self._relevant_zones(zones)
 
@@ -301,6 +303,14 @@ class _Query:
         window = LineString([self.s, self.g]).buffer(margin, cap_style="square", join_style="mitre")
         if not confine and not window.intersects(extra):
             return base
+        key = (alt_amsl_m, confine)
+        if key not in self._zone_layers:
+            self._zone_layers[key] = self._zone_layer(alt_amsl_m, extra, window)
+        return self._zone_layers[key]
+
+    def _zone_layer(
+        self, alt_amsl_m: float, extra: BaseGeometry, window: BaseGeometry
+    ) -> Layer | None:
         for name, pt in (("start", self.s), ("goal", self.g)):
             if extra.contains(Point(pt)):
                 self.blocked_reasons.append(f"{name} is under a zone at {alt_amsl_m:.0f} m AMSL")
@@ -328,24 +338,76 @@ class _Query:
     def usable_layer(self, alt_amsl_m: float) -> Layer | None:
         """The layer at this altitude, or ``None`` when start or goal is inside its obstacles."""
         layer = self.layer_for(alt_amsl_m)
-        if layer is None:
+        if layer is None or self.endpoint_tests(layer, alt_amsl_m) is None:
             return None
-        if id(layer) not in self._usable:
-            bad = [
-                name
-                for name, pt in (("start", self.s), ("goal", self.g))
-                if layer.contains(float(pt[0]), float(pt[1]))
-            ]
-            for name in bad:
+        return layer
+
+    def endpoint_tests(self, layer: Layer, alt_amsl_m: float) -> Tests | None:
+        """Segment tests for the start's and goal's links, or ``None`` if one is blocked.
+
+        An endpoint outside the layer's (conservative) obstacles uses the layer's test; one
+        inside their margin but truly clear of the raw buildings uses the exact raw test; one
+        truly within the clearance makes the layer unusable.
+        """
+        if id(layer) in self._tests:
+            return self._tests[id(layer)]
+        tests: list[SegmentTest | None] = []
+        for name, pt in (("start", self.s), ("goal", self.g)):
+            if not layer.contains(float(pt[0]), float(pt[1])):
+                tests.append(None)
+            elif self._raw_clear(pt, alt_amsl_m):
+                tests.append(self._escape_test(layer, alt_amsl_m, pt))
+            else:
                 self.blocked_reasons.append(
                     f"{name} is within clearance of a building at {alt_amsl_m:.0f} m AMSL"
                 )
-            self._usable[id(layer)] = not bad
-        return layer if self._usable[id(layer)] else None
+                self._tests[id(layer)] = None
+                return None
+        self._tests[id(layer)] = (tests[0], tests[1])
+        return self._tests[id(layer)]
+
+    def _raw_clear(self, pt: FloatArray, alt_amsl_m: float) -> bool:
+        mask = self.p._obstacle_mask(alt_amsl_m)
+        h_m = self.p.clearances.horizontal_m
+        near = self.city.tree.query(Point(pt), predicate="dwithin", distance=h_m)
+        extra = self.extra_at(alt_amsl_m)
+        inside_zone = extra is not None and extra.intersects(Point(pt))
+        return not bool(mask[near].any()) and not inside_zone
+
+    def _escape_test(self, layer: Layer, alt_amsl_m: float, pt: FloatArray) -> SegmentTest:
+        """Test for links from ``pt``, an endpoint inside the layer's conservative margin.
+
+        The first ``escape`` metres of each link (enough to leave the margin) are checked
+        exactly against the raw footprints and zones; the rest against the layer as usual.
+        """
+        mask = self.p._obstacle_mask(alt_amsl_m)
+        h_m = self.p.clearances.horizontal_m
+        extra = self.extra_at(alt_amsl_m)
+        escape_m = float(shapely.distance(Point(pt), layer.obstacles.boundary)) + 0.5
+
+        def blocked(a: FloatArray, b: FloatArray) -> np.ndarray:
+            length = np.hypot(*(b - a).T)
+            cut = np.minimum(escape_m, length)
+            mid = a + (b - a) * (cut / np.maximum(length, 1e-9))[:, None]
+            near = shapely.linestrings(np.stack([a, mid], axis=1))
+            line_i, bldg_i = self.city.tree.query(near, predicate="dwithin", distance=h_m)
+            out = np.zeros(len(a), dtype=np.bool_)
+            out[line_i[mask[bldg_i]]] = True
+            if extra is not None:
+                out = out | np.asarray(shapely.intersects(extra, near), dtype=np.bool_)
+            rest = length > escape_m
+            out[rest] |= layer.blocked(mid[rest], b[rest])
+            return out
+
+        return blocked
 
     def _direct_at(self, alt_amsl_m: float) -> bool:
         layer = self.usable_layer(alt_amsl_m)
-        return layer is not None and direct_free(layer, self.s, self.g)
+        if layer is None:
+            return False
+        tests = self.endpoint_tests(layer, alt_amsl_m) or (None, None)
+        test = tests[0] or tests[1] or layer.blocked
+        return not test(self.s[None, :], self.g[None, :])[0]
 
     def _first_direct(self, order: list[float]) -> _Best | None:
         """The cheapest layer where the straight line is free (an upper bound to start from).
@@ -374,9 +436,10 @@ class _Query:
         if path is None or extra is None or not LineString(path).intersects(extra):
             return path
         layer = self.layer_for(alt_amsl_m, confine=True)
-        if layer is None or layer.contains(*self.s) or layer.contains(*self.g):
+        tests = None if layer is None else self.endpoint_tests(layer, alt_amsl_m)
+        if layer is None or tests is None:
             return None
-        return shortest_path(layer, self.s, self.g, budget_m)
+        return shortest_path(layer, self.s, self.g, budget_m, tests=tests)
 
     def _cost(self, alt_amsl_m: float, path: FloatArray) -> _Best:
         length = float(np.sum(np.hypot(*np.diff(path, axis=0).T)))
@@ -396,7 +459,10 @@ class _Query:
             if layer is None:
                 continue
             budget_m = budget_s * self.profile.cruise_speed_mps
-            path = shortest_path(layer, self.s, self.g, budget_m, direct_known_blocked=True)
+            tests = self.endpoint_tests(layer, alt) or (None, None)
+            path = shortest_path(
+                layer, self.s, self.g, budget_m, direct_known_blocked=True, tests=tests
+            )
             path = self._avoid_far_zones(alt, path, budget_m)
             if path is not None:
                 found = self._cost(alt, path)

@@ -9,6 +9,7 @@ result is the exact shortest path of the layer's graph whenever it is found.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 from scipy.sparse import csr_matrix  # type: ignore[import-untyped]
@@ -17,7 +18,9 @@ from scipy.sparse.csgraph import dijkstra  # type: ignore[import-untyped]
 from airspace.frames import FloatArray
 from airspace.planner.layer import Layer, tangent_mask
 
-__all__ = ["direct_free", "shortest_path"]
+__all__ = ["SegmentTest", "direct_free", "shortest_path"]
+
+SegmentTest = Callable[[FloatArray, FloatArray], np.ndarray]
 
 _BOUND_FACTORS = (1.15, 1.6, math.inf)
 _BATCHES = ((0, 8), (8, 40), (40, None))
@@ -33,9 +36,12 @@ def _candidates(layer: Layer, p: FloatArray, other: FloatArray, bound_m: float) 
     return np.asarray(cand[keep], dtype=np.int64)
 
 
-def _visible(layer: Layer, p: FloatArray, idx: np.ndarray) -> np.ndarray:
-    """The subset of vertex indices ``idx`` that ``p`` sees."""
-    blocked = layer.blocked(np.repeat(p[None, :], len(idx), axis=0), layer.vertices[idx])
+def _visible(
+    layer: Layer, p: FloatArray, idx: np.ndarray, test: SegmentTest | None = None
+) -> np.ndarray:
+    """The subset of vertex indices ``idx`` that ``p`` sees (``test`` overrides the layer's)."""
+    test = test or layer.blocked
+    blocked = test(np.repeat(p[None, :], len(idx), axis=0), layer.vertices[idx])
     return np.asarray(idx[~blocked], dtype=np.int64)
 
 
@@ -61,7 +67,13 @@ def _from_goal(
     return np.asarray(dist, dtype=np.float64), np.asarray(pred)
 
 
-def _search(layer: Layer, s: FloatArray, g: FloatArray, bound_m: float) -> list[int] | None:
+def _search(
+    layer: Layer,
+    s: FloatArray,
+    g: FloatArray,
+    bound_m: float,
+    tests: tuple[SegmentTest | None, SegmentTest | None] = (None, None),
+) -> list[int] | None:
     """Vertex indices of the shortest path (``n`` stands for the start, ``n + 1`` the goal).
 
     The goal side is exact (every link tested, one Dijkstra from the goal); the start side is
@@ -71,7 +83,7 @@ def _search(layer: Layer, s: FloatArray, g: FloatArray, bound_m: float) -> list[
     n = layer.n_vertices
     if n == 0:
         return None
-    g_idx = _visible(layer, g, _candidates(layer, g, s, bound_m))
+    g_idx = _visible(layer, g, _candidates(layer, g, s, bound_m), tests[1])
     if len(g_idx) == 0:
         return None
     dist_g, pred = _from_goal(layer, g, g_idx, bound_m)
@@ -82,7 +94,7 @@ def _search(layer: Layer, s: FloatArray, g: FloatArray, bound_m: float) -> list[
     s_idx = s_idx[np.argsort(total, kind="stable")]
     first = None
     for lo, hi in _BATCHES:
-        seen = _visible(layer, s, s_idx[lo:hi])
+        seen = _visible(layer, s, s_idx[lo:hi], tests[0])
         if len(seen):
             first = int(seen[0])
             break
@@ -107,6 +119,7 @@ def shortest_path(
     max_length_m: float = math.inf,
     *,
     direct_known_blocked: bool = False,
+    tests: tuple[SegmentTest | None, SegmentTest | None] = (None, None),
 ) -> FloatArray | None:
     """Shortest obstacle-free polyline from ``s`` to ``g`` at this layer, or ``None``.
 
@@ -117,6 +130,9 @@ def shortest_path(
         max_length_m: only paths at most this long are of interest (the search is confined
             to the ellipse they can reach, which makes hopeless layers cheap to reject).
         direct_known_blocked: the caller already knows the straight line is blocked.
+        tests: segment tests for the links of the start and of the goal (default: the
+            layer's); an endpoint inside the layer's conservative margin but truly clear of the
+            buildings gets an exact test instead.
 
     Returns:
         Array (k, 2) of points from ``s`` to ``g`` inclusive, or ``None`` when there is no
@@ -125,13 +141,14 @@ def shortest_path(
     direct = float(np.hypot(*(g - s)))
     if direct > max_length_m:
         return None
-    if not direct_known_blocked and direct_free(layer, s, g):
+    direct_test = tests[0] or tests[1] or layer.blocked
+    if not direct_known_blocked and not direct_test(s[None, :], g[None, :])[0]:
         return np.stack([s, g])
     # one search when a budget confines it, else widening ellipses
     finite = math.isfinite(max_length_m)
     bounds = [max_length_m] if finite else [direct * f for f in _BOUND_FACTORS]
     for bound in bounds:
-        path = _search(layer, s, g, bound)
+        path = _search(layer, s, g, bound, tests)
         if path is not None:
             n = layer.n_vertices
             pts = [s if i == n else g if i == n + 1 else layer.vertices[i] for i in path]
