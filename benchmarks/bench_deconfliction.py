@@ -41,6 +41,7 @@ from airspace.deconfliction import DeconflictionEngine, DeconflictionSettings, V
 from airspace.intents import Polygon, Volume4D, new_intent
 from airspace.intents.f3548 import INTERSECTION_MINIMUM_PRECISION_M
 from airspace.intents.projection import LocalProjection
+from airspace.route import Route
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("SKYFLEET_SHARED_DATA", REPO.parent / "shared" / "data"))
@@ -173,6 +174,7 @@ class ShinjukuFigures:
     tightness: list[float]
     no_route: int
     by_kind: dict[str, list[float]]
+    planner_errors: list[str]
 
 
 def bench_shinjuku(n_live: int, n_measured: int, seed: int) -> ShinjukuFigures:
@@ -205,7 +207,7 @@ def bench_shinjuku(n_live: int, n_measured: int, seed: int) -> ShinjukuFigures:
     box = (min(lons), min(lats), max(lons), max(lats))
     rng = random.Random(seed)
     engine = DeconflictionEngine()
-    figs = ShinjukuFigures(prepare_s, 0, 0, [], [], Counter(), Counter(), [], 0, {})
+    figs = ShinjukuFigures(prepare_s, 0, 0, [], [], Counter(), Counter(), [], 0, {}, [])
 
     def open_ground() -> tuple[float, float, float]:
         while True:
@@ -220,11 +222,25 @@ def bench_shinjuku(n_live: int, n_measured: int, seed: int) -> ShinjukuFigures:
             if math.dist(pa, pb) > 500:
                 return a, b
 
+    def guarded(route_planner: Callable[[PlanRequest], Route]) -> Callable[[PlanRequest], Route]:
+        # A planner crash (not a PlanningError) is counted and treated as "no route here", so
+        # one planner bug does not end the run; the count is printed with the figures.
+        def plan(request: PlanRequest) -> Route:
+            try:
+                return route_planner(request)
+            except PlanningError:
+                raise
+            except Exception as err:
+                figs.planner_errors.append(f"{type(err).__name__}: {err}")
+                raise PlanningError(f"planner crashed: {err}") from err
+
+        return plan
+
     k = 0
     while figs.live + figs.measured < n_live + n_measured and k < 3 * (n_live + n_measured):
         k += 1
         start, goal = endpoints()
-        route_planner = planner_for(planner, start, goal)
+        route_planner = guarded(planner_for(planner, start, goal))
         departure = T0 + timedelta(seconds=rng.uniform(0, 7200))
         priority = 100 if rng.random() < 0.05 else 0
         request = FlightRequest(f"f{k}", f"op{k % 20}", departure, priority)
@@ -310,7 +326,13 @@ def markdown(scale: dict[str, float] | None, sj: ShinjukuFigures | None) -> str:
             "",
             f"Fix chosen (measured flights): {share}. While building the live set: "
             + ", ".join(f"{k} {v}" for k, v in sj.fixes_population.most_common())
-            + f". Requests with no route at all (endpoints on open ground): {sj.no_route}.",
+            + f". Requests with no route at all (endpoints on open ground): {sj.no_route}"
+            + (
+                f", of which the planner crashed on {len(sj.planner_errors)} "
+                f"(first: {sj.planner_errors[0]})."
+                if sj.planner_errors
+                else "."
+            ),
             "Time by fix (measured flights): "
             + ", ".join(
                 f"{k} p50 {1e3 * pct(v, 0.5):.0f} ms / p95 {1e3 * pct(v, 0.95):.0f} ms"
@@ -336,16 +358,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args(argv)
     scale = sj = None
+    RESULTS.mkdir(exist_ok=True)
+    scale_json = RESULTS / "deconfliction_scale.json"
     if "scale" in args.parts:
         scale = bench_scale(args.intents, args.queries, args.naive, args.seed)
+        scale_json.write_text(json.dumps(scale, indent=1))
         print(json.dumps(scale, indent=1), flush=True)
+    elif scale_json.is_file():
+        scale = json.loads(scale_json.read_text())  # the last scale run, for the block
     if "shinjuku" in args.parts:
         if not SHINJUKU.is_file():
             print(f"shinjuku part skipped: {SHINJUKU} is absent", file=sys.stderr)
         else:
             sj = bench_shinjuku(args.live, args.measured, args.seed)
     block = markdown(scale, sj)
-    RESULTS.mkdir(exist_ok=True)
     (RESULTS / "deconfliction.md").write_text(block)
     print(block)
     return 0
