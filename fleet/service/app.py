@@ -7,11 +7,14 @@ in-process mission runner; on shutdown it stops the runner and disposes of the e
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from airspace.city import load_city
@@ -105,6 +108,15 @@ def _open(settings: Settings, clock: Clock) -> ServiceContext:
 def _install_error_handlers(app: FastAPI) -> None:
     for error_type, status_code in _STATUS:
         app.add_exception_handler(error_type, _handler(status_code))
+    app.add_exception_handler(RequestValidationError, _validation_error)
+
+
+async def _validation_error(_request: Request, exc: Exception) -> Response:
+    """FastAPI's 422 body, written ASCII-safe: the echoed input may hold lone surrogates."""
+    assert isinstance(exc, RequestValidationError)
+    body = {"detail": jsonable_encoder(exc.errors())}
+    text = json.dumps(body, ensure_ascii=True, default=str)
+    return Response(text, status_code=422, media_type="application/json")
 
 
 def _handler(status_code: int) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from fleet.service.schemas import utf8_text
 
 API_NAME = "Flight Planning Automated Testing Interface"
 API_VERSION = "v0.7.0"
@@ -25,6 +27,11 @@ class Lenient(BaseModel):
     """Members the interface does not declare are ignored."""
 
     model_config = ConfigDict(extra="ignore", strict=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _utf8(cls, value: object) -> object:
+        return utf8_text(value)
 
 
 class Time(Lenient):
@@ -100,7 +107,7 @@ class BasicFlightPlanInformation(Lenient):
 class ASTMF354821OpIntentInformation(Lenient):
     """``astm_f3548v21.yaml#ASTMF354821OpIntentInformation``."""
 
-    priority: int = 0
+    priority: int = Field(default=0, ge=-2_147_483_648, le=2_147_483_647)
 
 
 class FlightPlan(Lenient):

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import Path
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from fleet.service.security import Role
 
@@ -41,10 +41,25 @@ ERRORS: dict[int | str, dict[str, object]] = {
 }
 
 
+def utf8_text(value: object) -> object:
+    """Refuse strings that cannot be stored as UTF-8 (lone surrogates from JSON escapes)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise ValueError("text must be valid Unicode (no lone surrogate escapes)") from exc
+    return value
+
+
 class Strict(BaseModel):
     """Request bodies refuse unknown fields, so typos are reported instead of ignored."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _utf8(cls, value: object) -> object:
+        return utf8_text(value)
 
 
 class TokenResponse(BaseModel):
@@ -121,7 +136,7 @@ class VehicleCreate(Strict):
         examples=["udp://127.0.0.1:14540"],
     )
     system_id: int = Field(default=1, ge=1, le=255)
-    home_dock_id: int | None = None
+    home_dock_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
     payload_capacity_kg: float = Field(default=2.0, ge=0, le=1000)
     battery_wh: float = Field(default=500.0, gt=0, le=1e6)
     cruise_speed_mps: float = Field(default=12.0, gt=0, le=100)

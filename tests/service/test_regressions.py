@@ -66,3 +66,27 @@ async def test_error_bodies_match_the_documented_schema(
     spec = (await client.get("/openapi.json")).json()
     documented = spec["paths"]["/intents"]["post"]["responses"]
     assert {"400", "401", "403", "404", "409"} <= set(documented)
+
+
+async def test_huge_home_dock_id_is_422_not_500(
+    client: httpx.AsyncClient, auth: TokenMaker
+) -> None:
+    body = {
+        "name": "v",
+        "kind": "ground_robot",
+        "mavlink_url": "serial:///dev/ttyS0",
+        "home_dock_id": 100067281281120901005312,
+    }
+    response = await client.post("/vehicles", json=body, headers=auth("acme", "admin"))
+    assert response.status_code == 422
+
+
+async def test_lone_surrogates_are_422_not_500(client: httpx.AsyncClient, auth: TokenMaker) -> None:
+    raw = '{"name": "v", "kind": "multicopter", "mavlink_url": "serial://5\\udba2x"}'
+    response = await client.post(
+        "/vehicles",
+        content=raw,
+        headers={**auth("acme", "admin"), "Content-Type": "application/json"},
+    )
+    assert response.status_code == 422
+    assert "unicode" in str(response.json()["detail"]).lower()
