@@ -23,6 +23,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 
 import numpy as np
 import shapely
@@ -84,6 +85,7 @@ class Planner:
         self.ground_high_amsl_m = float(grounds.max())
         self.ground_low_amsl_m = float(grounds.min())
         self._layers: dict[float, Layer] = {}
+        self._tall: dict[float, tuple[np.ndarray, shapely.STRtree]] = {}
         self._by_mask: dict[bytes, Layer] = {}
 
     # -- preprocessing -----------------------------------------------------------------------
@@ -120,6 +122,21 @@ class Planner:
                 )
             self._layers[alt_amsl_m] = self._by_mask[key]
         return self._layers[alt_amsl_m]
+
+    @cached_property
+    def building_discs(self) -> tuple[FloatArray, FloatArray]:
+        """Centre and radius of a disc around each footprint (bounding-box based)."""
+        bounds = shapely.bounds(self.city.footprints_local)
+        centres = (bounds[:, :2] + bounds[:, 2:]) / 2.0
+        radii = np.hypot(bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1]) / 2.0
+        return centres, radii
+
+    def tall_tree(self, floor_amsl_m: float) -> tuple[np.ndarray, shapely.STRtree]:
+        """Indices of the buildings reaching above ``floor`` - vertical clearance, their tree."""
+        if floor_amsl_m not in self._tall:
+            tall = np.flatnonzero(self._obstacle_mask(floor_amsl_m))
+            self._tall[floor_amsl_m] = (tall, shapely.STRtree(self.city.footprints_local[tall]))
+        return self._tall[floor_amsl_m]
 
     @property
     def layers(self) -> dict[float, Layer]:
@@ -384,15 +401,16 @@ class _Query:
         h_m = self.p.clearances.horizontal_m
         extra = self.extra_at(alt_amsl_m)
         escape_m = float(shapely.distance(Point(pt), layer.obstacles.boundary)) + 0.5
+        close = self.city.tree.query(Point(pt), predicate="dwithin", distance=h_m + escape_m + 1)
+        local = shapely.union_all(self.city.footprints_local[close[mask[close]]])
+        shapely.prepare(local)
 
         def blocked(a: FloatArray, b: FloatArray) -> np.ndarray:
             length = np.hypot(*(b - a).T)
             cut = np.minimum(escape_m, length)
             mid = a + (b - a) * (cut / np.maximum(length, 1e-9))[:, None]
             near = shapely.linestrings(np.stack([a, mid], axis=1))
-            line_i, bldg_i = self.city.tree.query(near, predicate="dwithin", distance=h_m)
-            out = np.zeros(len(a), dtype=np.bool_)
-            out[line_i[mask[bldg_i]]] = True
+            out = np.asarray(shapely.dwithin(local, near, h_m), dtype=np.bool_)
             if extra is not None:
                 out = out | np.asarray(shapely.intersects(extra, near), dtype=np.bool_)
             rest = length > escape_m
@@ -441,6 +459,22 @@ class _Query:
             return None
         return shortest_path(layer, self.s, self.g, budget_m, tests=tests)
 
+    def _same_nearby(self, below_m: float, alt_amsl_m: float, budget_m: float) -> bool:
+        """True when no building dropping out between the two layers is near the ellipse.
+
+        Then the layer at ``alt_amsl_m`` has the same obstacles as the one below inside the
+        ellipse of paths shorter than ``budget_m``, so its best path there is no shorter and,
+        flying higher, it cannot win.
+        """
+        tops = self.city.tops_amsl_m + self.p.clearances.vertical_m
+        gone = np.flatnonzero((tops > below_m) & (tops <= alt_amsl_m))
+        if len(gone) == 0:
+            return True
+        centres, radii = self.p.building_discs
+        c, r = centres[gone], radii[gone] + self.p.clearances.horizontal_m + 3.0
+        reach = np.hypot(*(c - self.s).T) + np.hypot(*(c - self.g).T) - 2.0 * r
+        return not bool((reach <= budget_m).any())
+
     def _cost(self, alt_amsl_m: float, path: FloatArray) -> _Best:
         length = float(np.sum(np.hypot(*np.diff(path, axis=0).T)))
         return _Best(self.lower_bound_s(alt_amsl_m, length), alt_amsl_m, path)
@@ -449,16 +483,22 @@ class _Query:
         """Search the layers cheapest-first, each confined to paths that could still win."""
         order = sorted(levels, key=lambda a: self.lower_bound_s(a, 0.0))
         best = self._first_direct(order)
+        chain = order == sorted(order) and not self.zone_areas  # obstacles shrink going up
+        prev: float | None = None
         for alt in order:
             if best is not None and alt == best.alt_amsl_m:
                 break  # every remaining layer is higher, hence dearer, than a straight line here
             budget_s = math.inf if best is None else best.cost_s - self.lower_bound_s(alt, 0.0)
             if budget_s <= 0:
                 break
+            budget_m = budget_s * self.profile.cruise_speed_mps
+            if chain and prev is not None and self._same_nearby(prev, alt, budget_m):
+                prev = alt  # same obstacles where a winning path could go: cannot do better
+                continue
             layer = self.usable_layer(alt)
+            prev = alt if layer is not None else None
             if layer is None:
                 continue
-            budget_m = budget_s * self.profile.cruise_speed_mps
             tests = self.endpoint_tests(layer, alt) or (None, None)
             path = shortest_path(
                 layer, self.s, self.g, budget_m, direct_known_blocked=True, tests=tests
@@ -481,11 +521,10 @@ class _Query:
         """Lowest altitude in [floor, alt] at which ``path`` keeps clear of the raw buildings."""
         if self.zone_areas:
             return alt_amsl_m  # zone bands make lowering non-monotone: keep the layer
-        # the 16-gon buffer is inscribed in the round one: grow it so it contains the round one
-        reach_m = self.p.clearances.horizontal_m / math.cos(math.pi / 16) + 0.01
-        corridor = LineString(path).buffer(reach_m, quad_segs=4)
-        near = self.city.tree.query(corridor, predicate="intersects")
-        tops = self.city.tops_amsl_m[near] + self.p.clearances.vertical_m
+        tall, tree = self.p.tall_tree(floor_amsl_m)
+        segments = shapely.linestrings(np.stack([path[:-1], path[1:]], axis=1))
+        _, near = tree.query(segments, predicate="dwithin", distance=self.p.clearances.horizontal_m)
+        tops = self.city.tops_amsl_m[tall[near]] + self.p.clearances.vertical_m
         needed = max([floor_amsl_m, *tops.tolist()])
         return float(min(alt_amsl_m, needed))
 
