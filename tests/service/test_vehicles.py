@@ -144,3 +144,23 @@ async def test_viewer_may_not_command(client: httpx.AsyncClient, auth: TokenMake
         f"/vehicles/{vehicle_id}/commands", json={"command": "hold"}, headers=auth("acme", "viewer")
     )
     assert response.status_code == 403
+
+
+async def test_admins_read_their_operators_audit_log(
+    port_client: tuple[httpx.AsyncClient, RecordingPort], auth: TokenMaker
+) -> None:
+    client, _port = port_client
+    dispatcher, admin = auth("acme", "dispatcher"), auth("acme", "admin")
+    vehicle_id = (await client.post("/vehicles", json=vehicle_body(), headers=dispatcher)).json()[
+        "id"
+    ]
+    await client.post(
+        f"/vehicles/{vehicle_id}/commands", json={"command": "hold"}, headers=dispatcher
+    )
+    entries = (await client.get("/audit?action=vehicle.command", headers=admin)).json()
+    assert [(e["actor"], e["detail"]["command"]) for e in entries] == [
+        ("test:acme:dispatcher", "hold")
+    ]
+    rival = auth("rival", "admin")
+    assert (await client.get("/audit?action=vehicle.command", headers=rival)).json() == []
+    assert (await client.get("/audit", headers=dispatcher)).status_code == 403

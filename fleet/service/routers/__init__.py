@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 
 from fleet.service.routers import (
+    audit,
     auth,
     city,
     flight_planning,
@@ -26,4 +27,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     ws.router,
     flight_planning.router,
     city.router,
+    audit.router,
 )
