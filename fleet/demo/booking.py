@@ -16,8 +16,9 @@ import httpx
 from fleet.demo.scenario import DemoDelivery, DemoInspection, Scenario
 from fleet.errors import FleetError
 
-DRONE_SPEC = {"payload_capacity_kg": 2.5, "battery_wh": 80.0, "cruise_speed_mps": 12.0}
-ROBOT_SPEC = {"payload_capacity_kg": 10.0, "battery_wh": 400.0, "cruise_speed_mps": 3.0}
+DRONE_SPEC = {"payload_capacity_kg": 2.5, "battery_wh": 400.0, "cruise_speed_mps": 12.0}
+ROBOT_SPEC = {"payload_capacity_kg": 10.0, "battery_wh": 800.0, "cruise_speed_mps": 3.0}
+"""Registered specs; the simulated airframes get the same packs (fleet.demo.simfleet)."""
 
 
 class BookingError(FleetError):

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from fleet.demo.audit import intents_from_rows
 from fleet.demo.report import MissionOutcome
-from fleet.storage.tables import AuditEntry, IntentRow, MissionLeg, MissionRow, VehicleRow
+from fleet.storage.tables import AuditEntry, MissionLeg, MissionRow, VehicleRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,5 +92,9 @@ def read_facts(
         for e in session.exec(select(AuditEntry).where(AuditEntry.action == "intent.transition"))
         if e.detail.get("to") == "Activated"
     }
-    rows = [r for r in session.exec(select(IntentRow)).all() if r.id in activated]
-    return RunFacts(outcomes, intents_from_rows([r.f3548 for r in rows]), _pads(list(all_legs)))
+    reserved = [  # each intent as it was reserved (later versions carry off-nominal volumes)
+        e.detail["f3548"]
+        for e in session.exec(select(AuditEntry).where(AuditEntry.action == "intent.reserve"))
+        if e.target_id in activated and "f3548" in e.detail
+    ]
+    return RunFacts(outcomes, intents_from_rows(reserved), _pads(list(all_legs)))

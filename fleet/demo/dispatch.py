@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,23 +28,28 @@ from airspace.city import City
 from airspace.deconfliction import Accepted, DeconflictionEngine
 from airspace.errors import AirspaceError
 from airspace.intents import PRIORITY_MEDICAL, PRIORITY_NORMAL, intent_to_json, new_intent
-from airspace.planner import Planner, VehicleProfile
+from airspace.planner import Clearances, Planner, VehicleProfile
 from airspace.route import Route
 from airspace.volumes import VolumeSettings, route_to_volumes
+from firmware_bridge.mission_item import MissionItem
 from fleet import lifecycle
+from fleet.demo.inspect import inspection_leg
 from fleet.demo.scenario import pad_lonlat
 from fleet.errors import InfeasibleMission
 from fleet.service.events import EventBus
 from fleet.service.intent_store import envelope
+from fleet.storage.audit import record
 from fleet.storage.tables import Dock, IntentRow, MissionLeg, MissionRow, VehicleRow
 
 ACTOR = "demo-dispatcher"
 PRIORITY = {"medical": PRIORITY_MEDICAL, "urgent": 50, "normal": PRIORITY_NORMAL}
 RANK = {"medical": 0, "urgent": 1, "normal": 2}
 LonLat = tuple[float, float]
-DEMO_VOLUMES = VolumeSettings(lateral_buffer_m=10.0)
+DEMO_VOLUMES = VolumeSettings(lateral_buffer_m=10.0, time_buffer_s=45.0, time_uncertainty_per_s=0.1)
 """10 m either side of the route: the simulated fleet holds its track within a few metres (the
-default 15 m would make the 35 m-apart pads of one dock block each other's columns)."""
+default 15 m would make the 35 m-apart pads of one dock block each other's columns); time
+margins wider than the default: the vehicles slow down at every waypoint, which the planner's
+timing does not model."""
 
 
 @dataclass
@@ -56,7 +61,7 @@ class DispatchTools:
     engine: DeconflictionEngine
     drone: VehicleProfile
     robot: VehicleProfile
-    turnaround_s: float = 90.0  # battery swap and parcel loading at the dock
+    turnaround_s: float = 120.0  # battery swap and parcel loading at the dock
     handover_s: float = 20.0  # parcel dropped or handed over at a pad
     delay_step_s: float = 30.0
     max_delay_s: float = 1200.0
@@ -81,11 +86,27 @@ def vehicle_pads(vehicles: list[VehicleRow], docks: list[Dock]) -> dict[int, Lon
 
 @dataclass(frozen=True, slots=True)
 class PlannedLeg:
-    """A leg ready to persist."""
+    """A leg ready to persist (``items`` when the leg is more than its route, e.g. a survey)."""
 
     vehicle_id: int
     route: Route
     flies: bool
+    items: tuple[MissionItem, ...] | None = None
+
+    def shifted(self, delay: timedelta) -> PlannedLeg:
+        """The same leg ``delay`` later."""
+        return PlannedLeg(self.vehicle_id, self.route.shifted(delay), self.flies, self.items)
+
+
+def leg_to_json(leg: PlannedLeg) -> dict[str, Any]:
+    """The stored form of a leg: its route, plus its mission items when it has its own."""
+    data = route_to_json(leg.route)
+    if leg.items is not None:
+        data["mission_items"] = [
+            {k: (int(v) if k in ("command", "frame") else v) for k, v in asdict(i).items()}
+            for i in leg.items
+        ]
+    return data
 
 
 def route_to_json(route: Route) -> dict[str, Any]:
@@ -233,7 +254,7 @@ def _place(
     base = _delivery_legs(tools, spec, drone, robot, start)
     for k in range(steps):
         delay = timedelta(seconds=k * tools.delay_step_s)
-        legs = [PlannedLeg(leg.vehicle_id, leg.route.shifted(delay), leg.flies) for leg in base]
+        legs = [leg.shifted(delay) for leg in base]
         reserved = _reserve(tools, legs, operator, priority)
         if isinstance(reserved, list):
             return legs, reserved
@@ -262,13 +283,23 @@ def _persist(
                 mission_id=mission.id,
                 seq=seq,
                 vehicle_id=leg.vehicle_id,
-                route=route_to_json(leg.route),
+                route=leg_to_json(leg),
                 intent_id=intent_id,
             )
         )
         if intent_id is not None and intent_id not in stored:
             stored.add(intent_id)
             doc = intent_to_json(tools.engine.get(intent_id))
+            record(
+                session,
+                actor=ACTOR,
+                action="intent.reserve",
+                target_type="intent",
+                target_id=intent_id,
+                operator_id=mission.operator_id,
+                detail={"f3548": doc},
+                clock=lambda: now,
+            )
             session.add(
                 IntentRow(
                     id=intent_id,
@@ -375,15 +406,67 @@ def requested_ids(session: Session) -> list[int]:
     return [int(i) for i in rows if i is not None]
 
 
-def fail_inspections(session: Session, bus: EventBus, now: datetime) -> dict[int, str]:
-    """Refuse the requested inspections with the reason (this dispatcher flies deliveries only)."""
-    reason = "inspection dispatch is not available in this build of the demo dispatcher"
+def dispatch_inspections(
+    session: Session, tools: DispatchTools, bus: EventBus, now: datetime, clearances: Clearances
+) -> dict[int, str]:
+    """Schedule, plan (transit + survey, verified), reserve and approve requested inspections.
+
+    Returns:
+        Mission id -> reason for every inspection that could not be dispatched (it is failed).
+    """
     rows = session.exec(
         select(MissionRow).where(MissionRow.state == "requested", MissionRow.kind == "inspection")
     ).all()
-    out = {}
+    vehicles = list(session.exec(select(VehicleRow)).all())
+    docks = list(session.exec(select(Dock)).all())
+    tools.pads.update(vehicle_pads(vehicles, docks))
+    failures: dict[int, str] = {}
     for mission in rows:
         assert mission.id is not None
-        lifecycle.fail(session, mission.id, ACTOR, reason, bus=bus, clock=lambda: now)
-        out[mission.id] = reason
-    return out
+        try:
+            _inspect_one(session, mission, vehicles, docks, tools, bus, now, clearances)
+        except InfeasibleMission as exc:
+            session.rollback()
+            failures[mission.id] = str(exc)
+            lifecycle.fail(session, mission.id, ACTOR, str(exc)[:480], bus=bus, clock=lambda: now)
+    return failures
+
+
+def _inspect_one(
+    session: Session,
+    mission: MissionRow,
+    vehicles: list[VehicleRow],
+    docks: list[Dock],
+    tools: DispatchTools,
+    bus: EventBus,
+    now: datetime,
+    clearances: Clearances,
+) -> None:
+    spec = mission.spec
+    polygon = spec["target"]["polygon"]
+    centre = (sum(p[0] for p in polygon) / len(polygon), sum(p[1] for p in polygon) / len(polygon))
+    dock = _nearest(docks, centre)
+    drones = [
+        v
+        for v in vehicles
+        if v.kind == "multicopter" and v.home_dock_id == dock.id and v.spec.get("camera")
+    ]
+    if not drones:
+        raise InfeasibleMission(f"no drone with a camera at {dock.name}")
+    drone = min(drones, key=lambda v: tools.free_at[v.id or 0])
+    assert drone.id is not None
+    start = max(datetime.fromisoformat(spec["window_start"]), now, tools.free_at[drone.id])
+    route, items = inspection_leg(
+        tools.air, spec, tools.drone, tools.pads[drone.id], start, clearances
+    )
+    base = [PlannedLeg(drone.id, route, True, tuple(items))]
+    priority = PRIORITY.get(mission.priority, PRIORITY_NORMAL)
+    why = "no departure tried"
+    for k in range(int(tools.max_delay_s // tools.delay_step_s) + 1):
+        legs = [leg.shifted(timedelta(seconds=k * tools.delay_step_s)) for leg in base]
+        reserved = _reserve(tools, legs, str(mission.operator_id), priority)
+        if isinstance(reserved, list):
+            _persist(session, mission, legs, reserved, tools, bus, now)
+            return
+        why = reserved
+    raise InfeasibleMission(f"airspace busy for {tools.max_delay_s:.0f} s: {why}")

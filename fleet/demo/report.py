@@ -56,6 +56,7 @@ class DemoReport:
     sim_time_s: float
     speedup: float
     vehicles: int
+    conformance_excursions: int = 0
     degraded: list[str] = field(default_factory=list)
     failures: dict[str, int] = field(default_factory=dict)
     missions: list[MissionOutcome] = field(default_factory=list)
@@ -113,6 +114,7 @@ def render(report: DemoReport, console: Console) -> None:
             f"{report.missions_failed} not completed",
         ),
         ("airspace conflicts", str(report.airspace_conflicts)),
+        ("conformance excursions", str(report.conformance_excursions)),
         (
             "min separation (airborne)",
             f"{_fmt(report.min_separation_m, 'm')}  ({report.min_separation_where or '-'})",

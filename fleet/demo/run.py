@@ -37,7 +37,13 @@ from fleet.service.app import create_app
 from fleet.service.context import ServiceContext
 from fleet.service.settings import Settings
 
-POSITION_RATE_HZ = 20.0  # wall-time rate: 2 s of simulated time apart at x40
+MESSAGE_RATES_HZ = {
+    33: 20.0,  # GLOBAL_POSITION_INT: tracks sampled every 2 s of simulated time at x40
+    0: 10.0,  # HEARTBEAT: arming and mode changes confirmed within 4 simulated seconds
+    42: 5.0,  # MISSION_CURRENT
+    245: 5.0,  # EXTENDED_SYS_STATE (landed state)
+}
+"""Wall-time rates the runner asks the simulated vehicles for (SET_MESSAGE_INTERVAL)."""
 HEARTBEAT_TIMEOUT_S = 6.0  # the 2-core machine is shared: tolerate a busy event loop
 
 
@@ -77,7 +83,7 @@ async def running_service(
 ) -> AsyncIterator[tuple[FastAPI, ServiceContext, MissionRunner]]:
     """The app with its lifespan entered (database migrated, runner started)."""
     hub = HubConfig(heartbeat_timeout_s=HEARTBEAT_TIMEOUT_S)
-    factory = runner_factory(clock=clock, hub_config=hub, position_rate_hz=POSITION_RATE_HZ)
+    factory = runner_factory(clock=clock, hub_config=hub, message_rates_hz=MESSAGE_RATES_HZ)
     app = create_app(settings, runner_factory=factory, clock=clock.now)
     async with app.router.lifespan_context(app):
         context: ServiceContext = app.state.context

@@ -100,6 +100,7 @@ class ScenarioSize:
     max_leg_m: float = 900.0
     pad_margin_m: float = 11.0
     horizon_s: float = 1800.0
+    max_inspected_height_m: float = 50.0  # a 2 cm/px survey flies at ~73 m above ground
 
 
 class _OpenGround:
@@ -226,16 +227,25 @@ def _delivery(
 def _inspection(
     i: int, ground: _OpenGround, rng: random.Random, dock: DemoDock, size: ScenarioSize
 ) -> DemoInspection:
+    """An area 150-300 m from the dock whose buildings (and those within 20 m) are low enough
+    to survey over at the GSD's height (the survey flies above everything in it)."""
     cx, cy = ground.frame.to_xy(dock.lon_deg, dock.lat_deg)
-    a = rng.uniform(0.0, 2.0 * math.pi)
-    ox, oy = cx + 200.0 * math.cos(a), cy + 200.0 * math.sin(a)
-    w, h = rng.uniform(80.0, 140.0), rng.uniform(60.0, 100.0)
-    corners = [(ox, oy), (ox + w, oy), (ox + w, oy + h), (ox, oy + h)]
-    area = tuple(ground.frame.to_lonlat(x, y) for x, y in corners)
+    heights = [f.height_agl_m for f in ground.footprints]
+    for _ in range(200):
+        a, r = rng.uniform(0.0, 2.0 * math.pi), rng.uniform(150.0, 300.0)
+        ox, oy = cx + r * math.cos(a), cy + r * math.sin(a)
+        w, h = rng.uniform(80.0, 140.0), rng.uniform(60.0, 100.0)
+        area = Polygon([(ox, oy), (ox + w, oy), (ox + w, oy + h), (ox, oy + h)])
+        near = ground.tree.query(area.buffer(20.0))
+        if all(heights[int(k)] <= size.max_inspected_height_m for k in near):
+            break
+    else:
+        raise ValidationError(f"no low-rise area near {dock.id} to inspect")
+    corners = list(area.exterior.coords)[:-1]
     return DemoInspection(
         id=f"inspection-{i + 1}",
         dock_id=dock.id,
-        area_lonlat=area,
+        area_lonlat=tuple(ground.frame.to_lonlat(x, y) for x, y in corners),
         gsd_cm_per_px=2.0,
         earliest_s=round(rng.uniform(0.0, 0.3 * size.horizon_s), 1),
         latest_s=size.horizon_s * 1.5,

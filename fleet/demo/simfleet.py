@@ -12,12 +12,12 @@ import asyncio
 import socket
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from fleet.demo.scenario import DemoDock, DemoVehicle, pad_lonlat
 from simulators.clock import MonotonicClock
 from simulators.config import AutopilotConfig
-from simulators.physics import VehicleKind
+from simulators.physics import QUAD_AIRFRAME, ROVER_AIRFRAME, VehicleKind
 from simulators.swarm import PHYSICS_PERIOD_S, TICK_S
 from simulators.vehicle import SimVehicle, VehicleSpec
 
@@ -29,6 +29,8 @@ class SimFleetConfig:
     speedup: float
     port_offset: int
     land_speed_mps: float = 1.5
+    drone_battery_wh: float = 400.0  # a delivery drone's pack (the stock sim quad has 80 Wh)
+    robot_battery_wh: float = 800.0
 
 
 def gcs_url(port_offset: int) -> str:
@@ -52,7 +54,11 @@ def vehicle_specs(
         k = used.get(dock.id, 0)
         used[dock.id] = k + 1
         lon, lat = pad_lonlat((dock.lon_deg, dock.lat_deg), k)
-        kind = VehicleKind.QUAD if v.kind == "multicopter" else VehicleKind.ROVER
+        flies = v.kind == "multicopter"
+        kind = VehicleKind.QUAD if flies else VehicleKind.ROVER
+        stock = QUAD_AIRFRAME if flies else ROVER_AIRFRAME
+        battery = config.drone_battery_wh if flies else config.robot_battery_wh
+        airframe = replace(stock, battery_wh=battery)
         specs.append(
             VehicleSpec(
                 instance=i,
@@ -63,6 +69,7 @@ def vehicle_specs(
                 speedup=config.speedup,
                 port_offset=config.port_offset,
                 rates="low",
+                airframe=airframe,
                 config=autopilot,
             )
         )

@@ -10,7 +10,7 @@ from airspace.deconfliction import DeconflictionEngine
 from airspace.planner import Clearances, Planner, VehicleProfile
 from fleet.demo.audit import conflicting_pairs
 from fleet.demo.collect import read_facts
-from fleet.demo.dispatch import DispatchTools, dispatch, fail_inspections
+from fleet.demo.dispatch import DispatchTools, dispatch, dispatch_inspections
 from fleet.demo.geo import Footprint, LocalFrame
 from fleet.demo.metrics import min_building_clearance, min_separation
 from fleet.demo.plot import plot_demo
@@ -49,7 +49,7 @@ def dispatch_booked(ctx: ServiceContext, city: City, clock: ScaledClock) -> dict
     tools = DispatchTools(air, ground, DeconflictionEngine(), DRONE, ROBOT)
     with ctx.sessions() as session:
         refused = dispatch(session, tools, ctx.bus, clock.now())
-        refused.update(fail_inspections(session, ctx.bus, clock.now()))
+        refused.update(dispatch_inspections(session, tools, ctx.bus, clock.now(), CLEARANCES))
     return refused
 
 
@@ -85,6 +85,7 @@ def summarise(
         sim_time_s=round(runner.clock.elapsed_s(), 1),
         speedup=options.speedup,
         vehicles=len(scenario.vehicles),
+        conformance_excursions=len(runner.excursions),
         degraded=DEGRADED,
     )
     if options.report is not None:
@@ -107,6 +108,7 @@ def _finished(o: MissionOutcome) -> MissionOutcome:
 
 
 DEGRADED = [
-    "scheduling, planning and reservation are done by the demo's dispatcher "
-    "(fleet.demo.dispatch) through the service layer: the API has no scheduling endpoint yet",
+    "scheduling, planning and reservation are done by the demo's greedy dispatcher "
+    "(fleet.demo.dispatch) through the service layer (lifecycle, intent tables, event bus), "
+    "not by the fleet scheduler behind an API endpoint: the API has no scheduling endpoint yet",
 ]

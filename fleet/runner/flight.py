@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
+import math
+from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 from airspace.route import Route
 from firmware_bridge.errors import BridgeError
 from firmware_bridge.mission_item import MissionItem
+from firmware_bridge.px4 import FlightMode
 from firmware_bridge.telemetry import (
     LandedState,
     LinkState,
@@ -23,6 +26,14 @@ from firmware_bridge.telemetry import (
     Position,
     Telemetry,
 )
+
+
+class DepartureClock(Protocol):
+    """Waits for a (simulated) time."""
+
+    async def sleep_until(self, when: datetime) -> None: ...
+
+    def now(self) -> datetime: ...
 
 
 class VehicleLink(Protocol):
@@ -118,6 +129,9 @@ async def fly_leg(
     timeout_s: float,
     *,
     resume: bool = False,
+    clock: DepartureClock | None = None,
+    arm_lead_s: float = 20.0,
+    max_late_s: float = 45.0,
 ) -> None:
     """Upload, arm, start and follow ``plan`` on ``link`` until it has landed.
 
@@ -127,6 +141,12 @@ async def fly_leg(
         observer: told of every step, in order; its errors propagate.
         timeout_s: wall seconds the flight may take after the start.
         resume: the vehicle is already flying this leg (after a restart): only follow it.
+        clock: when given, the mission is uploaded at once, the vehicle armed ``arm_lead_s``
+            (simulated seconds) before the route's departure and started at the departure, so
+            the protocol round trips do not make the flight late.
+        arm_lead_s: how long before the departure to arm.
+        max_late_s: with a clock, a leg that could only start this many (simulated) seconds
+            after its reserved departure is not flown: its airspace is no longer reserved.
 
     Raises:
         LegFailed: the flight did not finish (the vehicle is told to return to launch).
@@ -137,25 +157,82 @@ async def fly_leg(
         stale = link.telemetry.mission_progress.latest  # the previous mission's progress
         await link.upload_mission(plan.items)
         await observer.uploaded(plan)
+        if clock is not None:
+            await clock.sleep_until(plan.route.departure - timedelta(seconds=arm_lead_s))
+            _check_ready(plan, link, clock.now(), max_late_s)
         await link.arm()
+        if clock is not None:
+            await clock.sleep_until(plan.route.departure)
         await link.start_mission()
         await observer.started(plan)
-    failure: LegFailed | None = None
     async with asyncio.TaskGroup() as tg:
         watchers = [
             tg.create_task(_follow_positions(plan, link, observer)),
             tg.create_task(_follow_link(plan, link, observer)),
         ]
-        try:
-            await _until_done(plan, link, stale, timeout_s)
-        except LegFailed as exc:
-            failure = exc
-        for task in watchers:
+        finish = tg.create_task(_outcome(_until_done(plan, link, stale, timeout_s)))
+        guard = tg.create_task(_failsafe(plan, link))
+        await asyncio.wait({finish, guard}, return_when=asyncio.FIRST_COMPLETED)
+        failure = guard.result() if guard.done() else None
+        if failure is None:
+            failure = await finish
+        for task in (*watchers, finish, guard):
             task.cancel()
     if failure is not None:
         await _return_home(link)
         raise failure
     await observer.landed(plan)
+
+
+START_RADIUS_M = 20.0  # the vehicle must stand this close to the leg's first waypoint
+
+
+def _check_ready(plan: LegPlan, link: VehicleLink, now: datetime, max_late_s: float) -> None:
+    """Refuse a leg that would start late or away from where its route starts.
+
+    Raises:
+        LegFailed: the reserved departure has passed by more than ``max_late_s``, or the
+            vehicle is more than :data:`START_RADIUS_M` from the route's start.
+    """
+    late_s = (now - plan.route.departure).total_seconds()
+    if late_s > max_late_s:
+        raise LegFailed(
+            f"leg {plan.seq} on {plan.vehicle_name}: missed its reserved departure "
+            f"by {late_s:.0f} s; not flown"
+        )
+    here = link.telemetry.position.latest
+    start = plan.route.waypoints[0]
+    if here is not None:
+        dx = (here.lon_deg - start.lon_deg) * 111_320.0 * math.cos(math.radians(start.lat_deg))
+        dy = (here.lat_deg - start.lat_deg) * 110_574.0
+        if math.hypot(dx, dy) > START_RADIUS_M:
+            raise LegFailed(
+                f"leg {plan.seq} on {plan.vehicle_name}: the vehicle is "
+                f"{math.hypot(dx, dy):.0f} m from the route's start; not flown"
+            )
+
+
+async def _outcome(wait: Coroutine[Any, Any, None]) -> LegFailed | None:
+    """Run ``wait``; its :class:`LegFailed` becomes the result instead of an exception."""
+    try:
+        await wait
+    except LegFailed as exc:
+        return exc
+    return None
+
+
+async def _failsafe(plan: LegPlan, link: VehicleLink) -> LegFailed | None:
+    """Return a failure as soon as the vehicle leaves its mission for RTL or Land on its own
+    (a PX4 failsafe: low battery, lost link, geofence); ``None`` if telemetry ends first."""
+    async for state in link.telemetry.flight_mode:
+        if state.mode in (FlightMode.RTL, FlightMode.LAND):
+            said = link.telemetry.status_text.latest
+            why = f" ({said.text})" if said is not None else ""
+            return LegFailed(
+                f"leg {plan.seq} on {plan.vehicle_name}: the vehicle switched to "
+                f"{state.mode.value}{why}"
+            )
+    return None
 
 
 async def _hold_where_it_is(link: VehicleLink) -> None:

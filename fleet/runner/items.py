@@ -4,7 +4,8 @@ A multicopter route starts and ends with a vertical column (ground -> cruise at 
 -> ground at the goal). It becomes ``NAV_TAKEOFF`` at the start pad up to the first airborne
 waypoint's height, one ``NAV_WAYPOINT`` per remaining airborne waypoint, and ``NAV_LAND`` at the
 goal. A ground robot's route becomes ``NAV_WAYPOINT`` items at ground level (a rover has no
-take-off or landing). Altitudes use ``MAV_FRAME_GLOBAL_RELATIVE_ALT_INT`` relative to the home
+take-off or landing). Both end with a slow ``DO_CHANGE_SPEED`` (:data:`PARK_SPEED_MPS`) before
+the last item. Altitudes use ``MAV_FRAME_GLOBAL_RELATIVE_ALT_INT`` relative to the home
 position, which is the start pad (``alt_amsl_m - home_amsl_m``).
 """
 
@@ -16,6 +17,11 @@ from collections.abc import Sequence
 from airspace.route import Route, Waypoint
 from firmware_bridge.mission_item import MavCmd, MavFrame, MissionItem
 
+PARK_SPEED_MPS = 0.5
+"""Speed set for the very end of a mission (the vertical landing, or a rover's arrival): a
+vehicle that holds where it finished is unaffected, and one that would wander off after the
+mission (skyfleet's simulator goes back to its arming point) only creeps until it is told to
+hold."""
 ON_GROUND_AGL_M = 0.5  # a waypoint this close to the ground is a pad, not an airborne point
 REL = MavFrame.GLOBAL_RELATIVE_ALT_INT
 
@@ -72,7 +78,7 @@ def flight_items(
     items += [
         _nav(MavCmd.NAV_WAYPOINT, w, w.alt_amsl_m - home, acceptance_radius_m) for w in airborne
     ]
-    items.append(_nav(MavCmd.NAV_LAND, goal, 0.0))
+    items += [change_speed(PARK_SPEED_MPS), _nav(MavCmd.NAV_LAND, goal, 0.0)]
     return items
 
 
@@ -91,7 +97,10 @@ def drive_items(
     """
     head = [] if speed_mps is None else [change_speed(speed_mps)]
     points = [w for k, w in enumerate(route.waypoints[1:]) if _moved(route.waypoints[k], w)]
-    return head + [_nav(MavCmd.NAV_WAYPOINT, w, 0.0, acceptance_radius_m) for w in points]
+    drive = [_nav(MavCmd.NAV_WAYPOINT, w, 0.0, acceptance_radius_m) for w in points]
+    if not drive:
+        return head
+    return head + drive + [change_speed(PARK_SPEED_MPS), drive[-1]]
 
 
 def _moved(a: Waypoint, b: Waypoint) -> bool:

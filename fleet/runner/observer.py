@@ -17,9 +17,12 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from airspace.conformance import StillNonconforming
+from airspace.errors import IllegalTransition
 from airspace.intents import IntentState
 from firmware_bridge.telemetry import LinkState, Position
 from fleet.lifecycle import MissionState, advance
+from fleet.runner.conformance import FlightConformance, describe, save_intent
 from fleet.runner.flight import LegPlan
 from fleet.runner.items import cruise_speed_mps, drive_items, flight_items
 from fleet.runner.store import (
@@ -34,7 +37,7 @@ from fleet.runner.store import (
     set_vehicle_status,
 )
 from fleet.runner.track import TrackPoint
-from fleet.storage.tables import Telemetry
+from fleet.storage.tables import IntentRow, Telemetry
 
 if TYPE_CHECKING:
     from fleet.runner.runner import MissionRunner
@@ -122,9 +125,12 @@ class FlightObserver:
     async def _intent_to(self, plan: LegPlan, state: IntentState, why: str) -> None:
         if plan.intent_id is None:
             return
-        row = await self._db(
-            set_intent_state, plan.intent_id, state, now=self.runner.now(), why=why
-        )
+        try:
+            row = await self._db(
+                set_intent_state, plan.intent_id, state, now=self.runner.now(), why=why
+            )
+        except IllegalTransition:  # e.g. Contingent after a link loss stays so until it ends
+            return
         if row is not None:
             self.runner.context.bus.emit(
                 "intent.state",
@@ -149,10 +155,40 @@ class FlightObserver:
     async def started(self, plan: LegPlan) -> None:
         """Intent Activated, mission in flight, vehicle busy."""
         await self._intent_to(plan, IntentState.ACTIVATED, "vehicle armed and mission started")
+        await self._watch_conformance(plan)
         if not self._in_flight:
             self._in_flight = True
             await self._mission_to(MissionState.IN_FLIGHT)
         await self._vehicle_status(plan, "in_flight")
+
+    async def _watch_conformance(self, plan: LegPlan) -> None:
+        if not plan.flies or plan.intent_id is None:
+            return
+        if plan.intent_id in self.runner.conformance:
+            return
+        row = await self._db(lambda s, i: s.get(IntentRow, i), plan.intent_id)
+        if row is not None and row.state == IntentState.ACTIVATED.value:
+            self.runner.conformance[plan.intent_id] = FlightConformance.of(
+                row.f3548, self.runner.excursions
+            )
+
+    async def _check_conformance(self, plan: LegPlan, position: Position) -> None:
+        watch = self.runner.conformance.get(plan.intent_id or "")
+        if watch is None:
+            return
+        for event in watch.observe(position, self.runner.now()):
+            if isinstance(event, StillNonconforming):
+                continue
+            what = f"{plan.vehicle_name} {describe(event)}"
+            await self._db(save_intent, event.intent, why=what, now=self.runner.now())
+            self.runner.context.bus.emit(
+                "intent.conformance",
+                self.work.operator_id,
+                intent_id=event.intent.id,
+                mission_id=plan.mission_id,
+                state=event.intent.state.value,
+                what=what,
+            )
 
     async def position(self, plan: LegPlan, position: Position) -> None:
         """Record the sample; persist and publish it at most every ``publish_period_s``."""
@@ -168,6 +204,7 @@ class FlightObserver:
         if track:
             runner.flown_m[plan.mission_id] += _step_m(track[-1], point)
         track.append(point)
+        await self._check_conformance(plan, position)
         now = time.monotonic()
         if now - self._last_publish.get(plan.vehicle_id, 0.0) < self.publish_period_s:
             return
@@ -225,6 +262,7 @@ class FlightObserver:
         """Lost: vehicle lost, intent Contingent. Back: vehicle busy again (audited)."""
         if not link.connected:
             await self._vehicle_status(plan, "lost")
+            self.runner.conformance.pop(plan.intent_id or "", None)  # no reports: not monitored
             await self._intent_to(plan, IntentState.CONTINGENT, "data link lost in flight")
         else:
             await self._vehicle_status(plan, "in_flight")
@@ -234,6 +272,7 @@ class FlightObserver:
         self.runner.landed_at[(plan.mission_id, plan.seq)] = self.runner.now()
         later = [leg for leg in self.work.legs if leg.seq > plan.seq]
         if all(leg.intent_id != plan.intent_id for leg in later):
+            self.runner.conformance.pop(plan.intent_id or "", None)
             await self._intent_to(plan, IntentState.ENDED, "landed")
         await self._vehicle_status(plan, "idle")
         self._legs_done += 1

@@ -17,7 +17,7 @@ import threading
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from firmware_bridge.errors import BridgeError
@@ -26,6 +26,7 @@ from firmware_bridge.vehicle import Vehicle
 from fleet.errors import FleetError
 from fleet.lifecycle import MissionState, advance
 from fleet.runner.clock import ScaledClock
+from fleet.runner.conformance import FlightConformance
 from fleet.runner.flight import LegFailed, LegPlan, fly_leg
 from fleet.runner.links import HubPool
 from fleet.runner.observer import FlightObserver, build_plan
@@ -44,7 +45,7 @@ from fleet.service.ports import RunnerFactory, VehicleCommand
 from fleet.storage.tables import VehicleRow
 
 SET_MESSAGE_INTERVAL = 511  # MAV_CMD_SET_MESSAGE_INTERVAL
-GLOBAL_POSITION_INT = 33  # its message id
+UPLOAD_LEAD = timedelta(seconds=60)  # a leg is uploaded this long before departure
 
 
 class MissionRunner:
@@ -57,8 +58,8 @@ class MissionRunner:
         leg_timeout_factor: a leg may take this many times its planned duration (plus
             ``leg_timeout_margin_s``) before it is failed and the vehicle sent home.
         leg_timeout_margin_s: fixed allowance in simulated seconds (take-off, landing).
-        position_rate_hz: ask each vehicle for GLOBAL_POSITION_INT at this rate (wall time;
-            with time acceleration the default rates give sparse tracks); ``None`` keeps them.
+        message_rates_hz: MAVLink message id -> rate (wall time) to ask each vehicle for; with
+            time acceleration the default rates give sparse tracks and slow confirmations.
     """
 
     def __init__(
@@ -68,7 +69,7 @@ class MissionRunner:
         hub_config: HubConfig | None = None,
         leg_timeout_factor: float = 3.0,
         leg_timeout_margin_s: float = 180.0,
-        position_rate_hz: float | None = None,
+        message_rates_hz: dict[int, float] | None = None,
     ) -> None:
         self.context = context
         self.clock = clock or ScaledClock(datetime.now(UTC), 1.0)
@@ -77,8 +78,12 @@ class MissionRunner:
         self.flown_m: dict[int, float] = defaultdict(float)
         self.battery_used_pct: dict[int, float] = defaultdict(float)
         self.landed_at: dict[tuple[int, int], datetime] = {}
+        self.conformance: dict[str, FlightConformance] = {}
+        """Conformance monitor of each activated intent, while it flies."""
+        self.excursions: list[dict[str, Any]] = []
+        """Every excursion the monitors saw (time, kind, distances), for reports."""
         self._timeout = (leg_timeout_factor, leg_timeout_margin_s)
-        self._position_rate_hz = position_rate_hz
+        self._message_rates_hz = dict(message_rates_hz or {})
         self._rates_set: set[int] = set()
         self._locks: dict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._active: set[int] = set()
@@ -172,14 +177,14 @@ class MissionRunner:
         assert self._pool is not None
         for event in after:
             await event.wait()
+        if not resume:  # queue for the vehicle shortly before departure: legs take it in order
+            await self.clock.sleep_until(plan.route.departure - UPLOAD_LEAD)
         async with self._locks[vehicle.id]:
-            if not resume:
-                await self.clock.sleep_until(plan.route.departure)
             link = await self._pool.vehicle(vehicle.mavlink_url, vehicle.system_id)
             await self._set_rates(vehicle.id, link)
             factor, margin_s = self._timeout
             timeout_s = self.clock.wall_s(plan.route.duration_s * factor + margin_s)
-            await fly_leg(plan, link, observer, timeout_s, resume=resume)
+            await fly_leg(plan, link, observer, timeout_s, resume=resume, clock=self.clock)
         done.set()
 
     async def _fail(self, work: MissionWork, reason: str) -> None:
@@ -208,11 +213,11 @@ class MissionRunner:
             )
 
     async def _set_rates(self, vehicle_id: int, link: Vehicle) -> None:
-        if self._position_rate_hz is None or vehicle_id in self._rates_set:
+        if not self._message_rates_hz or vehicle_id in self._rates_set:
             return
-        interval_us = 1e6 / self._position_rate_hz
-        with contextlib.suppress(BridgeError):  # a vehicle may refuse: its default rate stays
-            await link.command(SET_MESSAGE_INTERVAL, GLOBAL_POSITION_INT, interval_us)
+        for message_id, rate_hz in self._message_rates_hz.items():
+            with contextlib.suppress(BridgeError):  # a vehicle may refuse: its rate stays
+                await link.command(SET_MESSAGE_INTERVAL, message_id, 1e6 / rate_hz)
         self._rates_set.add(vehicle_id)
 
     def link_of(self, plan: LegPlan) -> Vehicle | None:

@@ -26,7 +26,8 @@ def test_flight_items_take_off_fly_and_land_with_heights_above_home() -> None:
                     (139.71, 35.70, 45), (139.71, 35.70, 0)])  # fmt: skip
     items = flight_items(route)
     assert [i.command for i in items] == [MavCmd.NAV_TAKEOFF] + [MavCmd.NAV_WAYPOINT] * 3 + [
-        MavCmd.NAV_LAND
+        MavCmd.DO_CHANGE_SPEED,
+        MavCmd.NAV_LAND,
     ]
     assert items[0].z == pytest.approx(45.0)
     assert [i.z for i in items[1:4]] == pytest.approx([45.0, 60.0, 45.0])
@@ -40,5 +41,9 @@ def test_a_route_on_the_ground_cannot_be_flown() -> None:
 
 def test_drive_items_skip_the_start_and_stay_on_the_ground() -> None:
     items = drive_items(_route([(139.70, 35.69, 0), (139.701, 35.69, 0), (139.702, 35.69, 0)]))
-    assert [i.command for i in items] == [MavCmd.NAV_WAYPOINT] * 2
+    assert [i.command for i in items] == [MavCmd.NAV_WAYPOINT] * 2 + [
+        MavCmd.DO_CHANGE_SPEED,
+        MavCmd.NAV_WAYPOINT,
+    ]
     assert all(i.z == 0.0 for i in items)
+    assert (items[-1].lon_deg, items[-1].lat_deg) == (139.702, 35.69)
