@@ -25,7 +25,7 @@ def register(app: typer.Typer) -> None:
         plot: Path | None = typer.Option(None, "--plot", help="Draw a PNG map of what flew."),
         seed: int = typer.Option(7, "--seed", help="Seed of the city and the bookings."),
         speedup: float = typer.Option(
-            40.0, "--speedup", min=1.0, help="Simulated seconds per wall second."
+            50.0, "--speedup", min=1.0, help="Simulated seconds per wall second."
         ),
         drones: int = typer.Option(12, "--drones", min=1, help="Multicopters."),
         robots: int = typer.Option(4, "--robots", min=0, help="Ground robots."),

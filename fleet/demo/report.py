@@ -139,6 +139,8 @@ def render(report: DemoReport, console: Console) -> None:
         table.add_row(name, value)
     console.print(table)
     for reason, count in report.failures.items():
-        console.print(f"  not completed x{count}: {reason}")
+        line = reason.splitlines()[0] if reason else reason
+        line = line if len(line) <= 110 else line[:107] + "..."
+        console.print(f"  not completed x{count}: {line}", highlight=False)
     for note in report.degraded:
         console.print(f"[yellow]degraded:[/yellow] {note}")

@@ -38,8 +38,8 @@ from fleet.service.context import ServiceContext
 from fleet.service.settings import Settings
 
 MESSAGE_RATES_HZ = {
-    33: 20.0,  # GLOBAL_POSITION_INT: tracks sampled every 2 s of simulated time at x40
-    0: 10.0,  # HEARTBEAT: arming and mode changes confirmed within 4 simulated seconds
+    33: 20.0,  # GLOBAL_POSITION_INT: tracks sampled every 2.5 s of simulated time at x50
+    0: 10.0,  # HEARTBEAT: arming and mode changes confirmed within 5 simulated seconds
     42: 5.0,  # MISSION_CURRENT
     245: 5.0,  # EXTENDED_SYS_STATE (landed state)
 }
@@ -55,7 +55,7 @@ class DemoOptions:
     report: Path | None = None
     plot: Path | None = None
     seed: int = 7
-    speedup: float = 40.0
+    speedup: float = 50.0
     size: ScenarioSize = field(default_factory=ScenarioSize)
     n_buildings: int = 1200
     port_range: tuple[int, int] = (5000, 9999)
