@@ -80,8 +80,10 @@ def solve_vrptw(instance: VrptwInstance, time_limit_s: float, seed: int = 0) -> 
     deadline = start + time_limit_s
     data = build_model(instance).data()
     fleet, incumbent = _minimise_fleet(data, start + FLEET_SHARE * time_limit_s, seed)
-    # The fleet is capped now: without the huge fixed cost the penalties scale with distance.
-    smaller = data.replace(vehicle_types=[fleet.replace(fixed_cost=0)])
+    # Once the fleet is capped by a feasible solution, dropping the huge fixed cost lets the
+    # penalties scale with distance; without one, the fixed cost still minimises vehicles.
+    capped = fleet if incumbent is None else fleet.replace(fixed_cost=0)
+    smaller = data.replace(vehicle_types=[capped])
     initial = None if incumbent is None else Solution(smaller, incumbent)
     remaining = max(0.0, deadline - time.perf_counter())
     result = solve(
