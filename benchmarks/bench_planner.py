@@ -253,8 +253,10 @@ def run_city(city: City, pairs, label: str) -> dict[str, object]:
             violations += len(verify_route(route, city, (), CLEAR))
     layers = planner.layers.values()
     print(
-        f"[{label}] prep {prep_wall_s:.1f} s wall, "
-        f"p95 {pct(wall, 95):.1f} ms wall / {pct(cpu, 95):.1f} ms cpu"
+        f"[{label}] prep {prep_wall_s:.1f} s wall / {prep_cpu_s:.1f} s cpu; planning p50/p95 "
+        f"{pct(wall, 50):.1f}/{pct(wall, 95):.1f} ms wall, {pct(cpu, 50):.1f}/{pct(cpu, 95):.1f} "
+        f"ms cpu; found {len(pairs) - len(failures)}/{len(pairs)}; violations {violations}",
+        flush=True,
     )
     return {
         "planner": planner,
@@ -285,7 +287,12 @@ def run_reference(city: City, planner: Planner, pairs, routes, limit: int):
             planner_missed += math.isfinite(ref)
         elif math.isfinite(ref):
             ratios.append(route.duration_s / ref)
-    print(f"[reference] p95 ratio {pct(ratios, 95):.4f} over {len(ratios)} pairs")
+    print(
+        f"[reference] ratio p50/p95/max {pct(ratios, 50):.4f}/{pct(ratios, 95):.4f}/"
+        f"{max(ratios, default=math.nan):.4f} over {len(ratios)} pairs; planner missed "
+        f"{planner_missed}; neither {infeasible_both}; ref p50 {pct(ref_s, 50):.2f} s",
+        flush=True,
+    )
     return {
         "ratios": ratios,
         "both_infeasible": infeasible_both,
@@ -324,7 +331,13 @@ def run_ompl(city: City, planner: Planner, pairs, routes, limit: int, budget_s: 
         cost_ratios.append((vert + length / PROFILE.cruise_speed_mps) / route.duration_s)
         time_ratios.append(secs * 1e3 / ours_wall)
         ours_ms.append(ours_wall)
-    print(f"[ompl] median cost ratio {pct(cost_ratios, 50):.3f}, failed {failed}")
+    print(
+        f"[ompl] time ratio p50 {pct(time_ratios, 50):.0f}x "
+        f"(min {min(time_ratios, default=0):.0f}x); cost ratio p50/p95 "
+        f"{pct(cost_ratios, 50):.3f}/{pct(cost_ratios, 95):.3f}; "
+        f"failed {failed} of {len(cost_ratios) + failed}",
+        flush=True,
+    )
     return {"time": time_ratios, "cost": cost_ratios, "failed": failed, "n": limit}
 
 
@@ -354,7 +367,9 @@ def run_scale(n_buildings: int, n_pairs: int, seed: int):
     city = generate_city(seed, n_buildings)
     gen_s = time.perf_counter() - t0
     res = run_city(city, sample_pairs(city, n_pairs, seed), f"scale {n_buildings}")
-    return {**res, "gen_s": gen_s, "rss_mb": rss_mb() - before}
+    grown = rss_mb() - before
+    print(f"[scale] generation {gen_s:.1f} s, RSS growth {grown:.0f} MB", flush=True)
+    return {**res, "gen_s": gen_s, "rss_mb": grown}
 
 
 def row(figure: str, value: str, goal: str = "") -> str:
@@ -431,6 +446,11 @@ def osaka_line(osaka) -> str:
 
 def markdown(args: argparse.Namespace, sj, ref, omp, scale, osaka) -> str:
     """The Markdown block for RESULTS.md."""
+    lines = ["## bench_planner", ""]
+    if sj is None:
+        lines += scale_rows(args, scale) if scale else []
+        lines += ["", osaka_line(osaka)] if osaka else []
+        return "\n".join(lines)
     lines = [
         "## bench_planner",
         "",
@@ -462,30 +482,30 @@ def main() -> None:
     ap.add_argument("--scale-pairs", type=int, default=100)
     ap.add_argument("--osaka-routes", type=int, default=50, help="0 skips Osaka")
     args = ap.parse_args()
+    sj = ref = omp = scale = osaka = None
+    if args.pairs:
+        sj, ref, omp = run_shinjuku(args)
+    if args.osaka_routes:
+        osaka = run_osaka(args.osaka_routes, args.seed)
+    if args.scale_buildings:
+        scale = run_scale(args.scale_buildings, args.scale_pairs, args.seed)
+    print()
+    print(markdown(args, sj, ref, omp, scale, osaka))
+
+
+def run_shinjuku(args: argparse.Namespace):
     city = load_city(DATA / SHINJUKU)
     pairs = sample_pairs(city, args.pairs, args.seed)
     sj = run_city(city, pairs, "shinjuku")
     planner = sj["planner"]
-    ref = (
-        run_reference(city, planner, pairs, sj["routes"], args.reference_pairs)
-        if args.reference_pairs
-        else None
-    )
-    omp = (
-        run_ompl(city, planner, pairs, sj["routes"], args.ompl_pairs, args.ompl_budget_s)
-        if args.ompl_pairs
-        else None
-    )
-    osaka = run_osaka(args.osaka_routes, args.seed) if args.osaka_routes else None
-    scale = (
-        run_scale(args.scale_buildings, args.scale_pairs, args.seed)
-        if args.scale_buildings
-        else None
-    )
+    ref = omp = None
+    if args.reference_pairs:
+        ref = run_reference(city, planner, pairs, sj["routes"], args.reference_pairs)
+    if args.ompl_pairs:
+        omp = run_ompl(city, planner, pairs, sj["routes"], args.ompl_pairs, args.ompl_budget_s)
     if sj["failures"]:
         print("planner failures:", *sorted(set(sj["failures"]))[:5], sep="\n  ")
-    print()
-    print(markdown(args, sj, ref, omp, scale, osaka))
+    return sj, ref, omp
 
 
 if __name__ == "__main__":

@@ -50,7 +50,11 @@ def _altitude(route: Route, city: City, reference: AltitudeReference) -> list[fl
 def feature_of(
     route: Route, city: City, reference: AltitudeReference, planning_ms: float
 ) -> dict[str, Any]:
-    """The route as a GeoJSON Feature (LineString of [lon, lat, alt in ``reference``])."""
+    """The route as a GeoJSON Feature (LineString of [lon, lat, alt in ``reference``]).
+
+    ``planning_ms`` is the wall time of the query, including building the altitude layers it
+    needed (a one-shot command has no prepared planner to reuse).
+    """
     alts = _altitude(route, city, reference)
     coords = [
         [round(w.lon_deg, 8), round(w.lat_deg, 8), round(a, 2)]
