@@ -36,7 +36,8 @@ def register(app: typer.Typer) -> None:
         except ValidationError as exc:
             typer.echo(f"skyfleet serve: bad configuration:\n{exc}", err=True)
             raise typer.Exit(code=2) from None
-        app_ = create_app(settings, runner_factory=_runner_factory())
+        factory = _runner_factory() if settings.run_bridge else None
+        app_ = create_app(settings, runner_factory=factory)
         uvicorn.run(app_, host=host, port=port, log_level=log_level)
 
 

@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from airspace.city import load_city
 from airspace.errors import DataError, PlanningError
+from fleet.dashboard import mount as mount_dashboard
 from fleet.errors import FleetError
 from fleet.lifecycle import IllegalMissionTransition, MissionNotFound
 from fleet.service.context import Clock, ServiceContext, utc_now
@@ -63,7 +64,8 @@ def create_app(
         clock: the time source.
 
     Returns:
-        The app; ``app.state.context`` holds the :class:`ServiceContext` while it runs.
+        The app, with the web dashboard at ``/dashboard/``; ``app.state.context`` holds the
+        :class:`ServiceContext` while it runs.
     """
     config = settings or Settings()
 
@@ -93,6 +95,7 @@ def create_app(
     for router in ROUTERS:
         app.include_router(router)
     _install_error_handlers(app)
+    mount_dashboard(app)
     return app
 
 

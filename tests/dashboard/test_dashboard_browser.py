@@ -21,7 +21,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
-from fleet.dashboard import DASHBOARD_PATH, mount
+from fleet.dashboard import DASHBOARD_PATH
 from fleet.service.app import create_app
 from fleet.service.operators import ensure_operator
 from fleet.service.security import Principal, Role, mint_token
@@ -59,10 +59,7 @@ def _token(settings: Settings) -> str:
 
 
 def _app(settings: Settings) -> FastAPI:
-    app = create_app(settings)
-    if not any(getattr(r, "path", None) == DASHBOARD_PATH for r in app.routes):
-        mount(app)
-    return app
+    return create_app(settings)  # the service mounts the dashboard itself
 
 
 @pytest.fixture
