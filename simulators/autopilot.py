@@ -46,6 +46,7 @@ class Autopilot:
         self._target = (0.0, 0.0, 0.0)
         self._rtl_phase = "climb"
         self._landed_at_s: float | None = None
+        self._took_off = False  # airborne since arming (PX4's _have_taken_off_since_arming)
         self._armed_wall_s = 0.0
         self._failsafes: set[str] = set()
         self._fence_breached = False
@@ -62,9 +63,12 @@ class Autopilot:
         """MAV_LANDED_STATE as EXTENDED_SYS_STATE reports it."""
         if not self.in_air:
             return ON_GROUND
-        if self.state.vu_mps > 0.3 and self.mode is FlightMode.TAKEOFF:
+        taking_off = self.mode is FlightMode.TAKEOFF or (
+            self.mode is FlightMode.MISSION and self.mission.on_item(22)  # NAV_TAKEOFF
+        )
+        if self.state.vu_mps > 0.3 and taking_off:
             return TAKEOFF
-        if self.state.vu_mps < -0.3 and self.mode in (FlightMode.LAND, FlightMode.RTL):
+        if self.state.vu_mps < -0.3 and self._setpoint_descends():
             return LANDING
         return IN_AIR
 
@@ -113,10 +117,10 @@ class Autopilot:
         self.armed = True
         self._armed_wall_s = now_wall_s
         self._landed_at_s = None
+        self._took_off = False
         self._failsafes.clear()
         self.say(6, "Armed by external command")
-        if self.mode is FlightMode.HOLD:
-            self.hold_here()
+        self.hold_position()  # any later hold starts from here, never from an older point
         return None
 
     def disarm(self, reason: str = "Disarmed by external command") -> None:
@@ -138,13 +142,33 @@ class Autopilot:
         self.mode = mode
 
     def hold_here(self) -> None:
-        """Hold the present position."""
-        self._target = (self.state.north_m, self.state.east_m, self.state.up_m)
+        """Hold the present position (where the vehicle can stop)."""
+        self.hold_position()
         self.mode = FlightMode.HOLD
 
     def hold_position(self) -> None:
-        """Keep the present position as the target without changing mode."""
-        self._target = (self.state.north_m, self.state.east_m, self.state.up_m)
+        """Make the point where the vehicle can stop the target, without changing mode."""
+        self._target = self.stopping_point()
+
+    def stopping_point(self) -> tuple[float, float, float]:
+        """Where braking at full deceleration from the present velocity ends (PX4's Hold)."""
+        state = self.state
+        brake_s = 1.0 / (2.0 * state.airframe.accel_mps2)
+        north = state.north_m + state.vn_mps * abs(state.vn_mps) * brake_s
+        east = state.east_m + state.ve_mps * abs(state.ve_mps) * brake_s
+        if self.kind is VehicleKind.ROVER or state.on_ground:
+            return north, east, 0.0 if self.kind is VehicleKind.ROVER else state.up_m
+        return north, east, max(0.0, state.up_m + state.vu_mps * abs(state.vu_mps) * brake_s)
+
+    def end_mission(self, last_nav: tuple[float, float, float] | None) -> None:
+        """The mission is done: in the air PX4 switches to Hold at the last waypoint (or where
+        it can stop when there was none); on the ground, and for a rover, it stops there."""
+        if self.in_air:
+            self.hold_here()
+            if last_nav is not None:
+                self._target = last_nav
+        else:
+            self.hold_position()
 
     def hold_at(self, north_m: float, east_m: float, up_m: float) -> None:
         """Go to a point and hold there (DO_REPOSITION)."""
@@ -234,13 +258,19 @@ class Autopilot:
     def _landing_and_disarm(self, now_wall_s: float) -> None:
         if not self.armed:
             return
-        descending = self._setpoint_descends()
-        if self.state.on_ground and descending and self._stopped_at_setpoint():
+        if self.in_air:
+            self._took_off = True
+        if self._touched_down():
             if self._landed_at_s is None:
                 self._landed_at_s = self.state.t_s
                 self.say(6, "Landing detected")
-                if self.mode is FlightMode.MISSION and not self.mission.finished:
-                    self.mission.landed(self)
+                mission = self.mission
+                if (
+                    self.mode is FlightMode.MISSION
+                    and not mission.finished
+                    and mission.ends_landing()
+                ):
+                    mission.landed(self)
             if self.state.t_s - self._landed_at_s >= self.config.disarm_after_land_s:
                 self.disarm("Disarmed by landing")
         elif not self.state.on_ground:
@@ -248,10 +278,21 @@ class Autopilot:
         if (
             self.kind is VehicleKind.QUAD
             and self.state.on_ground
+            and not self._took_off
             and self.mode in (FlightMode.HOLD, FlightMode.POSCTL, FlightMode.MANUAL)
             and now_wall_s - self._armed_wall_s >= self.config.disarm_preflight_wall_s
         ):
             self.disarm("Disarmed: no takeoff")
+
+    def _touched_down(self) -> bool:
+        """PX4's land detector: on the ground with nothing asking to climb, after a flight or
+        at the end of a landing (COM_DISARM_LAND then applies whatever the mode)."""
+        if not self.state.on_ground:
+            return False
+        if self._setpoint_descends():
+            return self._stopped_at_setpoint()
+        amid_mission = self.mode is FlightMode.MISSION and not self.mission.finished
+        return self._took_off and not amid_mission and self.state.setpoint.up_m <= self.state.up_m
 
     def _setpoint_descends(self) -> bool:
         if self.mode is FlightMode.LAND or (

@@ -45,6 +45,9 @@ class MissionRunner:
         self.next_capture_s = 0.0
         self.trigger_distance_m = 0.0
         self.last_trigger_ne: tuple[float, float] | None = None
+        # where the last navigation item put the vehicle: PX4 loiters there when it ends
+        self.last_nav: tuple[float, float, float] | None = None
+        self.climb_ne: tuple[float, float] | None = None  # a NAV_TAKEOFF's vertical column
 
     def load(self, items: tuple[PlanItem, ...]) -> None:
         """Replace the mission (from the start)."""
@@ -58,6 +61,8 @@ class MissionRunner:
         self.finished = False
         self.hold_until_s = None
         self.jumps_done.clear()
+        self.last_nav = None
+        self.climb_ne = None
 
     def state_code(self, in_mission_mode: bool) -> int:
         """MISSION_CURRENT.mission_state."""
@@ -74,7 +79,8 @@ class MissionRunner:
         self.started = True
         for _ in range(len(self.items) + 1):
             if self.finished or self.current >= len(self.items):
-                self.finished = True
+                if not self.finished:
+                    self._finish(ap)
                 return ap.hold_setpoint()
             item = self.items[self.current]
             if item.command in NAV_WITH_POSITION:
@@ -94,10 +100,16 @@ class MissionRunner:
             up = -1.0 if near or state.on_ground else state.up_m
             speed = ap.config.land_speed_mps if near else ap.speed_mps
             return Setpoint(north, east, up, speed, True)
-        if ap.kind is VehicleKind.QUAD and (
-            item.command == mavlink.MAV_CMD_NAV_TAKEOFF or state.up_m < 1.0 < up
-        ):
-            north, east = (state.north_m, state.east_m) if state.up_m < up - 1.0 else (north, east)
+        if ap.kind is VehicleKind.QUAD and item.command == mavlink.MAV_CMD_NAV_TAKEOFF:
+            if self.climb_ne is None:
+                self.climb_ne = (state.north_m, state.east_m)
+            if state.up_m < up - ap.config.alt_acceptance_m:
+                # PX4 climbs vertically where it stands, then moves to the takeoff waypoint
+                # only if that lies beyond the acceptance radius
+                return Setpoint(*self.climb_ne, up, ap.speed_mps, True)
+        elif ap.kind is VehicleKind.QUAD and state.up_m < 1.0 < up and state.up_m < up - 1.0:
+            north, east = state.north_m, state.east_m
+        self.last_nav = (north, east, float(up))
         self._check_reached(ap, item, north, east, up)
         return Setpoint(north, east, up, ap.speed_mps, True)
 
@@ -107,8 +119,6 @@ class MissionRunner:
         vertical_ok = (
             ap.kind is VehicleKind.ROVER or abs(up - state.up_m) <= ap.config.alt_acceptance_m
         )
-        if item.command == mavlink.MAV_CMD_NAV_TAKEOFF:
-            horizontal = 0.0
         if horizontal > ap.acceptance(item) or not vertical_ok:
             return
         hold_s = item.param1 if item.command in (
@@ -121,10 +131,15 @@ class MissionRunner:
         self.advance(ap)
 
     def landed(self, ap: Autopilot) -> None:
-        """Called when the vehicle touched down during a NAV_LAND item."""
+        """Called when the vehicle touched down during a NAV_LAND item: the mission ends."""
         if self.current < len(self.items):
             self.advance(ap)
-        self.finished = True
+        if not self.finished:
+            self._finish(ap)
+
+    def on_item(self, command: int) -> bool:
+        """True while the current item is a ``command`` (e.g. MAV_CMD_NAV_TAKEOFF)."""
+        return self.current < len(self.items) and self.items[self.current].command == command
 
     def ends_landing(self) -> bool:
         """True while on, or finished by, a NAV_LAND item."""
@@ -136,11 +151,16 @@ class MissionRunner:
         ap.report_reached(self.current)
         self.current += 1
         self.hold_until_s = None
+        self.climb_ne = None
         if self.current >= len(self.items):
-            self.finished = True
-            ap.hold_position()
-            landed = self.items[-1].command == mavlink.MAV_CMD_NAV_LAND
-            ap.say(6, "Mission finished, landed" if landed else "Mission finished, loitering")
+            self._finish(ap)
+
+    def _finish(self, ap: Autopilot) -> None:
+        """The last item is done: PX4 holds at the last waypoint in the air, else stops."""
+        self.finished = True
+        landed = ap.kind is VehicleKind.QUAD and not ap.in_air
+        ap.say(6, "Mission finished, landed" if landed else "Mission finished, loitering")
+        ap.end_mission(self.last_nav)
 
     def _do_item(self, ap: Autopilot, item: PlanItem) -> bool:
         """Run a non-navigation item; False while it still waits (e.g. NAV_DELAY)."""
@@ -148,6 +168,7 @@ class MissionRunner:
         if cmd == mavlink.MAV_CMD_NAV_DELAY:
             if self.hold_until_s is None:
                 self.hold_until_s = ap.state.t_s + max(0.0, item.param1)
+                ap.hold_position()  # wait where it is, not at an older hold point
             if ap.state.t_s < self.hold_until_s:
                 return False
         elif cmd == mavlink.MAV_CMD_DO_JUMP:

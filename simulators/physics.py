@@ -184,6 +184,8 @@ def _velocity(state: VehicleState, dt_s: float) -> tuple[float, float, float]:
         sp = Setpoint(state.north_m, state.east_m, -1.0, 0.0, False)
     speed = min(max(sp.speed_mps, 0.0), frame.max_speed_mps)
     dn, de = sp.north_m - state.north_m, sp.east_m - state.east_m
+    if frame.kind is VehicleKind.QUAD and state.up_m <= 0.05 and sp.up_m <= state.up_m:
+        dn = de = 0.0  # a landed multicopter does not slide over the ground: it brakes
     dist = math.hypot(dn, de)
     wanted = min(speed, math.sqrt(2.0 * frame.accel_mps2 * dist), dist / dt_s)
     want_n, want_e = (wanted * dn / dist, wanted * de / dist) if dist > 1e-9 else (0.0, 0.0)

@@ -113,6 +113,7 @@ class SimVehicle:
         self._deferred_mode_acks: list[tuple[UdpLink, int, int, int]] = []
         self._last_tick_s = self._boot_s
         self._last_gcs_heartbeat_s: float | None = None
+        self._shown_mode = (self.autopilot.mode, self.autopilot.armed)
         self.mission_server = MissionServer(
             self.sysid, self.plans.__getitem__, self.load_plan, self.set_mission_current
         )
@@ -190,6 +191,16 @@ class SimVehicle:
             self._datalink_check(now)
         if self.autopilot.events:
             self._flush_events()
+        self._announce_mode()
+
+    def _announce_mode(self) -> None:
+        """A HEARTBEAT at once when the mode or arming changes: at a speedup the 1 Hz (wall)
+        heartbeat spans many simulated seconds, and a short mode (a mission that ends in a
+        moment) would never be seen by a client confirming it from the heartbeat."""
+        shown = (self.autopilot.mode, self.autopilot.armed)
+        if shown != self._shown_mode:
+            self._shown_mode = shown
+            self._broadcast(self.telemetry.heartbeat())
 
     def stream(self, link: UdpLink, now: float) -> None:
         """Send the messages due on ``link`` (in one datagram)."""
