@@ -4,20 +4,19 @@ Greedy and time-aware: missions are taken by priority (medical, urgent, normal) 
 pickup; each goes to the multicopter of its pickup dock that can leave first. Its legs are
 planned with the airspace planner over the city (dock -> dropoff, back to the dock; for a relay:
 dock -> transfer point and back, plus the ground robot's drive to the transfer point, the last
-stretch and its way home, planned at street level). Every flying leg is reserved as an F3548
-operational intent in the deconfliction engine; on a conflict the whole mission departs
+stretch and its way home, planned at street level). A mission's flying legs are reserved as one
+F3548 operational intent through the product's atomic path
+(:func:`fleet.service.approval.book_legs` -> :func:`fleet.service.reservations.reserve`, checked
+against every committed live intent under the airspace lock), whose transaction also stores the
+legs and moves the mission to ``approved``; on a conflict the whole mission departs
 ``delay_step_s`` later, up to ``max_delay_s``, and is failed with the blocking reason beyond.
 Nothing is assumed: a leg that cannot be planned fails its mission with the planner's reason.
-
-Persistence goes through the service layer: legs and intents in their tables, every state
-change through :mod:`fleet.lifecycle` (audited, published on the event bus).
 """
 
 from __future__ import annotations
 
 import math
-import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,24 +24,24 @@ import shapely
 from sqlmodel import Session, col, select
 
 from airspace.city import City
-from airspace.deconfliction import Accepted, DeconflictionEngine
 from airspace.errors import AirspaceError
-from airspace.intents import PRIORITY_MEDICAL, PRIORITY_NORMAL, intent_to_json, new_intent
+from airspace.intents.volume import Volume4D
 from airspace.planner import Clearances, Planner, VehicleProfile
 from airspace.route import Route
 from airspace.volumes import VolumeSettings, route_to_volumes
-from firmware_bridge.mission_item import MissionItem
 from fleet import lifecycle
 from fleet.demo.inspect import inspection_leg
 from fleet.demo.scenario import pad_lonlat
 from fleet.errors import InfeasibleMission
+from fleet.service.approval import book_legs
+from fleet.service.context import ServiceContext
 from fleet.service.events import EventBus
-from fleet.service.intent_store import envelope
-from fleet.storage.audit import record
-from fleet.storage.tables import Dock, IntentRow, MissionLeg, MissionRow, VehicleRow
+from fleet.service.legs import PlannedLeg
+from fleet.service.reservations import Refused
+from fleet.service.timing import SpeedProfile, retime
+from fleet.storage.tables import Dock, MissionRow, VehicleRow
 
 ACTOR = "demo-dispatcher"
-PRIORITY = {"medical": PRIORITY_MEDICAL, "urgent": 50, "normal": PRIORITY_NORMAL}
 RANK = {"medical": 0, "urgent": 1, "normal": 2}
 LonLat = tuple[float, float]
 DEMO_VOLUMES = VolumeSettings(lateral_buffer_m=10.0, time_buffer_s=45.0, time_uncertainty_per_s=0.1)
@@ -58,9 +57,11 @@ class DispatchTools:
 
     air: Planner
     ground: Planner
-    engine: DeconflictionEngine
+    context: ServiceContext  # reservations go through its database (fleet.service.reservations)
     drone: VehicleProfile
     robot: VehicleProfile
+    drone_speeds: SpeedProfile  # how the drones fly their mission items (reserved ETAs)
+    robot_speeds: SpeedProfile
     turnaround_s: float = 120.0  # battery swap and parcel loading at the dock
     handover_s: float = 20.0  # parcel dropped or handed over at a pad
     delay_step_s: float = 30.0
@@ -84,50 +85,6 @@ def vehicle_pads(vehicles: list[VehicleRow], docks: list[Dock]) -> dict[int, Lon
     return pads
 
 
-@dataclass(frozen=True, slots=True)
-class PlannedLeg:
-    """A leg ready to persist (``items`` when the leg is more than its route, e.g. a survey)."""
-
-    vehicle_id: int
-    route: Route
-    flies: bool
-    items: tuple[MissionItem, ...] | None = None
-
-    def shifted(self, delay: timedelta) -> PlannedLeg:
-        """The same leg ``delay`` later."""
-        return PlannedLeg(self.vehicle_id, self.route.shifted(delay), self.flies, self.items)
-
-
-def leg_to_json(leg: PlannedLeg) -> dict[str, Any]:
-    """The stored form of a leg: its route, plus its mission items when it has its own."""
-    data = route_to_json(leg.route)
-    if leg.items is not None:
-        data["mission_items"] = [
-            {k: (int(v) if k in ("command", "frame") else v) for k, v in asdict(i).items()}
-            for i in leg.items
-        ]
-    return data
-
-
-def route_to_json(route: Route) -> dict[str, Any]:
-    """The stored form of a route (what :func:`fleet.runner.store.route_from_json` reads)."""
-    return {
-        "waypoints": [
-            {
-                "lon_deg": w.lon_deg,
-                "lat_deg": w.lat_deg,
-                "alt_amsl_m": w.alt_amsl_m,
-                "ground_amsl_m": w.ground_amsl_m,
-                "time": w.time.isoformat(),
-            }
-            for w in route.waypoints
-        ],
-        "length_m": route.length_m,
-        "duration_s": route.duration_s,
-        "energy_wh": route.energy_wh,
-    }
-
-
 def _point(spec: dict[str, Any], key: str) -> LonLat:
     return float(spec[key]["lon_deg"]), float(spec[key]["lat_deg"])
 
@@ -137,10 +94,12 @@ def _nearest(docks: list[Dock], p: LonLat) -> Dock:
 
 
 def _plan(tools: DispatchTools, a: LonLat, b: LonLat, when: datetime, flies: bool) -> Route:
+    """Plan a flight or a drive, timed as the vehicle flies its items (stops included)."""
     try:
         if flies:
-            return tools.air.plan((*a, 0.0), (*b, 0.0), tools.drone, departure=when)
-        return tools.ground.plan(
+            route = tools.air.plan((*a, 0.0), (*b, 0.0), tools.drone, departure=when)
+            return retime(route, tools.drone_speeds)
+        route = tools.ground.plan(
             (*a, 0.0),
             (*b, 0.0),
             tools.robot,
@@ -148,9 +107,15 @@ def _plan(tools: DispatchTools, a: LonLat, b: LonLat, when: datetime, flies: boo
             min_cruise_agl_m=0.0,
             cruise_agl_m=0.0,
         )
+        return retime(route, tools.robot_speeds, flies=False)
     except (AirspaceError, ValueError) as exc:
         kind = "flight" if flies else "drive"
         raise InfeasibleMission(f"no {kind} route: {exc}") from exc
+
+
+def _leg(tools: DispatchTools, vehicle_id: int, route: Route, flies: bool) -> PlannedLeg:
+    speeds = tools.drone_speeds if flies else tools.robot_speeds
+    return PlannedLeg(vehicle_id, route, flies, cruise_speed_mps=speeds.cruise_speed_mps)
 
 
 def transfer_point(city: City, dropoff: LonLat, toward: LonLat, margin_m: float = 6.0) -> LonLat:
@@ -196,9 +161,9 @@ def _delivery_legs(
     pad = transfer_point(tools.air.city, dropoff, base) if relay else dropoff
     out = _plan(tools, base, pad, depart, flies=True)
     back = _plan(tools, pad, base, _after(out, tools.handover_s), flies=True)
-    legs = [PlannedLeg(drone.id, out, True)]
+    legs = [_leg(tools, drone.id, out, True)]
     if robot is None or not relay:
-        return [*legs, PlannedLeg(drone.id, back, True)]
+        return [*legs, _leg(tools, drone.id, back, True)]
     assert robot.id is not None
     home = tools.pads[robot.id]
     probe = _plan(tools, home, pad, depart, flies=False)
@@ -207,115 +172,67 @@ def _delivery_legs(
     meet = max(out.arrival, to_pad.arrival)
     last = _plan(tools, pad, dropoff, meet + timedelta(seconds=tools.handover_s), flies=False)
     home_run = _plan(tools, dropoff, home, _after(last, tools.handover_s), flies=False)
-    robot_legs = [PlannedLeg(robot.id, r, False) for r in (to_pad, last, home_run)]
-    every = [*robot_legs, legs[0], PlannedLeg(drone.id, back, True)]
+    robot_legs = [_leg(tools, robot.id, r, False) for r in (to_pad, last, home_run)]
+    every = [*robot_legs, legs[0], _leg(tools, drone.id, back, True)]
     return sorted(every, key=lambda leg: leg.route.departure)
 
 
-def _reserve(
-    tools: DispatchTools, legs: list[PlannedLeg], operator: str, priority: int
-) -> list[str | None] | str:
-    """Reserve one intent for all the mission's flying legs (one drone: out, wait, back).
+def _volumes(tools: DispatchTools, legs: list[PlannedLeg]) -> tuple[Volume4D, ...]:
+    return tuple(v for leg in legs if leg.flies for v in route_to_volumes(leg.route, tools.volumes))
 
-    Returns:
-        The intent id of each leg (``None`` for ground legs), or why the reservation failed.
-    """
-    volumes = tuple(
-        v for leg in legs if leg.flies for v in route_to_volumes(leg.route, tools.volumes)
-    )
+
+def _book(
+    tools: DispatchTools, mission: MissionRow, legs: list[PlannedLeg], now: datetime
+) -> str | None:
+    """Book one intent for the mission's flying legs through the service's atomic path
+    and approve the mission in the same transaction; ``None`` when booked, else why not."""
+    volumes = _volumes(tools, legs)
     if not volumes:
-        return [None] * len(legs)
-    intent = new_intent(str(uuid.uuid4()), operator, volumes, priority=priority)
-    result = tools.engine.reserve(intent)
-    if isinstance(result, Accepted) and result.preempted:
-        tools.engine.remove(intent.id)
-        return "would preempt flights already approved"
-    if not isinstance(result, Accepted):
-        return result.explain()
-    return [intent.id if leg.flies else None for leg in legs]
+        raise InfeasibleMission("the mission has no flying leg to reserve")
+    outcome = book_legs(
+        tools.context, mission, legs, volumes, actor=ACTOR, refuse_preemption=True, now=now
+    )
+    if isinstance(outcome, Refused):
+        return outcome.explanation
+    for leg in legs:
+        tools.free_at[leg.vehicle_id] = leg.route.arrival + timedelta(seconds=tools.turnaround_s)
+    return None
+
+
+def _first_free(
+    tools: DispatchTools, mission: MissionRow, base: list[PlannedLeg], now: datetime
+) -> str | None:
+    """Book the first departure (in ``delay_step_s`` steps) whose flying legs all reserve;
+    ``None`` when booked, else the last refusal."""
+    why = "no departure tried"
+    for k in range(int(tools.max_delay_s // tools.delay_step_s) + 1):
+        legs = [leg.shifted(timedelta(seconds=k * tools.delay_step_s)) for leg in base]
+        refusal = _book(tools, mission, legs, now)
+        if refusal is None:
+            return None
+        why = refusal
+    return why
 
 
 def _place(
     tools: DispatchTools,
-    spec: dict[str, Any],
-    operator: str,
-    priority: int,
+    mission: MissionRow,
     drone: VehicleRow,
     robot: VehicleRow | None,
     earliest: datetime,
-) -> tuple[list[PlannedLeg], list[str | None]]:
-    """Find the first departure (in ``delay_step_s`` steps) whose flying legs all reserve."""
+    now: datetime,
+) -> None:
+    """Plan the delivery at its earliest start and book the first free departure."""
     assert drone.id is not None
     start = max(earliest, tools.free_at[drone.id])
     if robot is not None and robot.id is not None:
         start = max(start, tools.free_at[robot.id])
-    why = "no departure tried"
-    steps = int(tools.max_delay_s // tools.delay_step_s) + 1
-    base = _delivery_legs(tools, spec, drone, robot, start)
-    for k in range(steps):
-        delay = timedelta(seconds=k * tools.delay_step_s)
-        legs = [leg.shifted(delay) for leg in base]
-        reserved = _reserve(tools, legs, operator, priority)
-        if isinstance(reserved, list):
-            return legs, reserved
-        why = reserved
-    raise InfeasibleMission(
-        f"airspace busy for {tools.max_delay_s:.0f} s after {start:%H:%M:%S}: {why}"
-    )
-
-
-def _persist(
-    session: Session,
-    mission: MissionRow,
-    legs: list[PlannedLeg],
-    ids: list[str | None],
-    tools: DispatchTools,
-    bus: EventBus,
-    now: datetime,
-) -> None:
-    assert mission.id is not None
-    drone_id = next(leg.vehicle_id for leg in legs if leg.flies)
-    lifecycle.schedule(session, mission.id, ACTOR, bus=bus, clock=lambda: now)
-    stored: set[str] = set()
-    for seq, (leg, intent_id) in enumerate(zip(legs, ids, strict=True)):
-        session.add(
-            MissionLeg(
-                mission_id=mission.id,
-                seq=seq,
-                vehicle_id=leg.vehicle_id,
-                route=leg_to_json(leg),
-                intent_id=intent_id,
-            )
+    base = _delivery_legs(tools, mission.spec, drone, robot, start)
+    why = _first_free(tools, mission, base, now)
+    if why is not None:
+        raise InfeasibleMission(
+            f"airspace busy for {tools.max_delay_s:.0f} s after {start:%H:%M:%S}: {why}"
         )
-        if intent_id is not None and intent_id not in stored:
-            stored.add(intent_id)
-            doc = intent_to_json(tools.engine.get(intent_id))
-            record(
-                session,
-                actor=ACTOR,
-                action="intent.reserve",
-                target_type="intent",
-                target_id=intent_id,
-                operator_id=mission.operator_id,
-                detail={"f3548": doc},
-                clock=lambda: now,
-            )
-            session.add(
-                IntentRow(
-                    id=intent_id,
-                    operator_id=mission.operator_id,
-                    mission_id=mission.id,
-                    state="Accepted",
-                    priority=int(doc["details"]["priority"]),
-                    f3548=doc,
-                    **envelope(doc["details"]["volumes"]),
-                )
-            )
-        tools.free_at[leg.vehicle_id] = leg.route.arrival + timedelta(seconds=tools.turnaround_s)
-    mission.vehicle_id = drone_id
-    session.add(mission)
-    session.flush()
-    lifecycle.approve(session, mission.id, ACTOR, bus=bus, clock=lambda: now)
 
 
 def dispatch(
@@ -377,9 +294,7 @@ def _dispatch_one(
     drone = min(drones, key=lambda v: tools.free_at[v.id or 0])
     robot = _robot_for(spec, vehicles, tools)
     earliest = max(datetime.fromisoformat(spec["earliest_pickup"]), now)
-    priority = PRIORITY.get(mission.priority, PRIORITY_NORMAL)
-    legs, ids = _place(tools, spec, str(mission.operator_id), priority, drone, robot, earliest)
-    _persist(session, mission, legs, ids, tools, bus, now)
+    _place(tools, mission, drone, robot, earliest, now)
 
 
 def _robot_for(
@@ -460,13 +375,6 @@ def _inspect_one(
         tools.air, spec, tools.drone, tools.pads[drone.id], start, clearances
     )
     base = [PlannedLeg(drone.id, route, True, tuple(items))]
-    priority = PRIORITY.get(mission.priority, PRIORITY_NORMAL)
-    why = "no departure tried"
-    for k in range(int(tools.max_delay_s // tools.delay_step_s) + 1):
-        legs = [leg.shifted(timedelta(seconds=k * tools.delay_step_s)) for leg in base]
-        reserved = _reserve(tools, legs, str(mission.operator_id), priority)
-        if isinstance(reserved, list):
-            _persist(session, mission, legs, reserved, tools, bus, now)
-            return
-        why = reserved
-    raise InfeasibleMission(f"airspace busy for {tools.max_delay_s:.0f} s: {why}")
+    why = _first_free(tools, mission, base, now)
+    if why is not None:
+        raise InfeasibleMission(f"airspace busy for {tools.max_delay_s:.0f} s: {why}")

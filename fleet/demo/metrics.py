@@ -49,14 +49,23 @@ def _airborne_xyz(
 
 
 def min_separation(
-    frame: LocalFrame, tracks: Mapping[str, Sequence[TrackPoint]], step_s: float = 0.5
+    frame: LocalFrame,
+    tracks: Mapping[str, Sequence[TrackPoint]],
+    step_s: float = 0.5,
+    max_gap_s: float = 10.0,
 ) -> Closest | None:
     """Minimum 3D distance between two vehicles airborne at the same time.
+
+    Positions are interpolated between consecutive samples no more than ``max_gap_s`` apart.
+    A longer gap is time the vehicle was not tracked (between flights): a straight line from
+    where it stood to where its next flight was first seen would invent a slow phantom climb
+    through other vehicles' airspace, so nothing is measured there.
 
     Args:
         frame: local metric frame.
         tracks: samples per vehicle id.
         step_s: interpolation grid step on the simulation clock.
+        max_gap_s: the longest sample gap bridged by interpolation (simulated seconds).
 
     Returns:
         The closest approach, or ``None`` when no two vehicles were airborne together.
@@ -71,6 +80,7 @@ def min_separation(
     for vid, (t, cols) in series.items():
         interp = np.column_stack([np.interp(grid, t, cols[:, k]) for k in range(4)])
         valid = (grid >= t[0]) & (grid <= t[-1]) & (interp[:, 3] > AIRBORNE_AGL_M)
+        valid &= _tracked(t, grid, max_gap_s)
         sampled[vid] = (interp[:, :3], valid)
     best: Closest | None = None
     for (a, (pa, va)), (b, (pb, vb)) in combinations(sorted(sampled.items()), 2):
@@ -83,6 +93,12 @@ def min_separation(
             when = float(grid[both][i])
             best = Closest(float(d[i]), f"{a} and {b} at t={when:.1f} s")
     return best
+
+
+def _tracked(t: np.ndarray, grid: np.ndarray, max_gap_s: float) -> np.ndarray:
+    """Grid times whose bracketing samples are at most ``max_gap_s`` apart."""
+    j = np.clip(np.searchsorted(t, grid, side="right"), 1, len(t) - 1)
+    return np.asarray((t[j] - t[j - 1]) <= max_gap_s)
 
 
 def min_building_clearance(

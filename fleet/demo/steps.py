@@ -6,7 +6,6 @@ import time
 from typing import TYPE_CHECKING
 
 from airspace.city import City
-from airspace.deconfliction import DeconflictionEngine
 from airspace.planner import Clearances, Planner, VehicleProfile
 from fleet.demo.audit import conflicting_pairs
 from fleet.demo.collect import read_facts
@@ -16,12 +15,15 @@ from fleet.demo.metrics import min_building_clearance, min_separation
 from fleet.demo.plot import plot_demo
 from fleet.demo.report import DemoReport, MissionOutcome, build_report
 from fleet.demo.scenario import Scenario
+from fleet.demo.simfleet import SimFleetConfig
 from fleet.runner.clock import ScaledClock
 from fleet.runner.runner import MissionRunner
 from fleet.service.context import ServiceContext
 from fleet.service.operators import ensure_operator
 from fleet.service.security import Principal, Role, mint_token
 from fleet.service.settings import Settings
+from fleet.service.timing import SpeedProfile
+from simulators.physics import QUAD_AIRFRAME, ROVER_AIRFRAME
 
 if TYPE_CHECKING:
     from fleet.demo.run import DemoOptions
@@ -30,6 +32,17 @@ OPERATOR = "skyfleet-demo"
 CLEARANCES = Clearances(horizontal_m=10.0, vertical_m=5.0)
 DRONE = VehicleProfile(cruise_speed_mps=12.0, climb_rate_mps=3.0, descent_rate_mps=1.5)
 ROBOT = VehicleProfile(cruise_speed_mps=3.0, climb_rate_mps=1.0, descent_rate_mps=1.0)
+DRONE_SPEEDS = SpeedProfile(
+    cruise_speed_mps=DRONE.cruise_speed_mps,
+    accel_mps2=QUAD_AIRFRAME.accel_mps2,
+    climb_rate_mps=DRONE.climb_rate_mps,
+    descent_rate_mps=DRONE.descent_rate_mps,
+    land_speed_mps=SimFleetConfig(speedup=1.0, port_offset=0).land_speed_mps,
+)
+"""How the simulated quads fly their items: they stop at every waypoint (3 m/s^2)."""
+ROBOT_SPEEDS = SpeedProfile(
+    cruise_speed_mps=ROBOT.cruise_speed_mps, accel_mps2=ROVER_AIRFRAME.accel_mps2
+)
 UNFINISHED = "unfinished at the demo's time limit"
 
 
@@ -46,7 +59,7 @@ def dispatch_booked(ctx: ServiceContext, city: City, clock: ScaledClock) -> dict
     """Schedule, plan, reserve and approve the booked missions; returns refusals by id."""
     air = Planner(city, CLEARANCES).prepare()
     ground = Planner(city, Clearances(horizontal_m=2.0, vertical_m=0.0))
-    tools = DispatchTools(air, ground, DeconflictionEngine(), DRONE, ROBOT)
+    tools = DispatchTools(air, ground, ctx, DRONE, ROBOT, DRONE_SPEEDS, ROBOT_SPEEDS)
     with ctx.sessions() as session:
         refused = dispatch(session, tools, ctx.bus, clock.now())
         refused.update(dispatch_inspections(session, tools, ctx.bus, clock.now(), CLEARANCES))
@@ -108,7 +121,7 @@ def _finished(o: MissionOutcome) -> MissionOutcome:
 
 
 DEGRADED = [
-    "scheduling, planning and reservation are done by the demo's greedy dispatcher "
-    "(fleet.demo.dispatch) through the service layer (lifecycle, intent tables, event bus), "
-    "not by the fleet scheduler behind an API endpoint: the API has no scheduling endpoint yet",
+    "missions are assigned by the demo's greedy dispatcher (fleet.demo.dispatch), not by "
+    "fleet.scheduler behind POST /scheduling/run; their intents are booked through the "
+    "service's atomic reservation path (fleet.service.reservations)",
 ]

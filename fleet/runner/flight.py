@@ -152,36 +152,68 @@ async def fly_leg(
         LegFailed: the flight did not finish (the vehicle is told to return to launch).
         firmware_bridge.errors.BridgeError: a command or the upload was refused.
     """
-    stale = None
-    if not resume:
-        stale = link.telemetry.mission_progress.latest  # the previous mission's progress
-        await link.upload_mission(plan.items)
-        await observer.uploaded(plan)
-        if clock is not None:
-            await clock.sleep_until(plan.route.departure - timedelta(seconds=arm_lead_s))
-            _check_ready(plan, link, clock.now(), max_late_s)
-        await link.arm()
-        if clock is not None:
-            await clock.sleep_until(plan.route.departure)
-        await link.start_mission()
-        await observer.started(plan)
+    stale = None if resume else link.telemetry.mission_progress.latest  # the previous mission's
+    outcome: BaseException | None = None
     async with asyncio.TaskGroup() as tg:
+        # follow the vehicle from before it arms: at high time acceleration the protocol round
+        # trips of the start take seconds of simulated flight, and the climb must be on record
         watchers = [
             tg.create_task(_follow_positions(plan, link, observer)),
             tg.create_task(_follow_link(plan, link, observer)),
         ]
+        try:
+            if not resume:
+                await _launch(plan, link, observer, clock, arm_lead_s, max_late_s)
+            outcome = await _until_finished_or_failsafe(plan, link, stale, timeout_s)
+        except Exception as exc:  # raised below, as it is, once the watchers have stopped
+            outcome = exc
+        finally:
+            for task in watchers:
+                task.cancel()
+    if isinstance(outcome, LegFailed) and not isinstance(outcome, _NotStarted):
+        await _return_home(link)
+    if outcome is not None:
+        raise outcome
+    await observer.landed(plan)
+
+
+class _NotStarted(LegFailed):
+    """The leg was refused before arming (late, or away from its start): nothing to recall."""
+
+
+async def _launch(
+    plan: LegPlan,
+    link: VehicleLink,
+    observer: LegObserver,
+    clock: DepartureClock | None,
+    arm_lead_s: float,
+    max_late_s: float,
+) -> None:
+    await link.upload_mission(plan.items)
+    await observer.uploaded(plan)
+    if clock is not None:
+        await clock.sleep_until(plan.route.departure - timedelta(seconds=arm_lead_s))
+        _check_ready(plan, link, clock.now(), max_late_s)
+    await link.arm()
+    if clock is not None:
+        await clock.sleep_until(plan.route.departure)
+    await link.start_mission()
+    await observer.started(plan)
+
+
+async def _until_finished_or_failsafe(
+    plan: LegPlan, link: VehicleLink, stale: MissionProgress | None, timeout_s: float
+) -> LegFailed | None:
+    async with asyncio.TaskGroup() as tg:
         finish = tg.create_task(_outcome(_until_done(plan, link, stale, timeout_s)))
         guard = tg.create_task(_failsafe(plan, link))
         await asyncio.wait({finish, guard}, return_when=asyncio.FIRST_COMPLETED)
         failure = guard.result() if guard.done() else None
         if failure is None:
             failure = await finish
-        for task in (*watchers, finish, guard):
+        for task in (finish, guard):
             task.cancel()
-    if failure is not None:
-        await _return_home(link)
-        raise failure
-    await observer.landed(plan)
+    return failure
 
 
 START_RADIUS_M = 20.0  # the vehicle must stand this close to the leg's first waypoint
@@ -196,7 +228,7 @@ def _check_ready(plan: LegPlan, link: VehicleLink, now: datetime, max_late_s: fl
     """
     late_s = (now - plan.route.departure).total_seconds()
     if late_s > max_late_s:
-        raise LegFailed(
+        raise _NotStarted(
             f"leg {plan.seq} on {plan.vehicle_name}: missed its reserved departure "
             f"by {late_s:.0f} s; not flown"
         )
@@ -206,7 +238,7 @@ def _check_ready(plan: LegPlan, link: VehicleLink, now: datetime, max_late_s: fl
         dx = (here.lon_deg - start.lon_deg) * 111_320.0 * math.cos(math.radians(start.lat_deg))
         dy = (here.lat_deg - start.lat_deg) * 110_574.0
         if math.hypot(dx, dy) > START_RADIUS_M:
-            raise LegFailed(
+            raise _NotStarted(
                 f"leg {plan.seq} on {plan.vehicle_name}: the vehicle is "
                 f"{math.hypot(dx, dy):.0f} m from the route's start; not flown"
             )

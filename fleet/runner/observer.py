@@ -53,12 +53,15 @@ def build_plan(work: MissionWork, leg: LegRecord, vehicle: VehicleRecord) -> Leg
     """
     route = route_from_json(leg.route)
     stored = items_from_json(leg.route)
+    # the speed the route was planned at; a route retimed with its speed profile stores it
+    # (its average segment speeds are below the cruise speed the vehicle is told to keep)
+    speed = leg.route.get("cruise_speed_mps") or cruise_speed_mps(route)
     if stored is not None:
         items = stored
     elif vehicle.flies:
-        items = flight_items(route, speed_mps=cruise_speed_mps(route))
+        items = flight_items(route, speed_mps=speed)
     else:
-        items = drive_items(route, speed_mps=cruise_speed_mps(route))
+        items = drive_items(route, speed_mps=speed)
     return LegPlan(
         mission_id=work.mission_id,
         seq=leg.seq,

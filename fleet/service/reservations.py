@@ -73,6 +73,7 @@ def reserve(
     on_accept: OnAccept | None = None,
     dry_run: bool = False,
     force: bool = False,
+    refuse_preemption: bool = False,
 ) -> ReservationOutcome:
     """Book ``booking.candidate`` atomically against every committed live intent.
 
@@ -88,6 +89,8 @@ def reserve(
         dry_run: check only, write nothing (InterUSS ``Hypothetical``).
         force: record the intent without deconfliction (InterUSS ``InReality``: the user is
             already doing it, allowed or not).
+        refuse_preemption: refuse instead of preempting lower-priority intents (a dispatcher
+            that booked them in priority order keeps them).
 
     Returns:
         :class:`Reserved` or :class:`Refused`.
@@ -103,6 +106,10 @@ def reserve(
         if isinstance(result, Conflict):
             session.rollback()
             return Refused(result.blocking_intent_ids, result.explain())
+        if refuse_preemption and result.preempted_intent_ids:
+            session.rollback()
+            ids = result.preempted_intent_ids
+            return Refused(ids, f"would preempt approved intents {', '.join(ids)}")
         if dry_run:
             session.rollback()
             return Reserved(_row(booking, env, now), result.preempted_intent_ids)

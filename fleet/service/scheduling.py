@@ -1,8 +1,9 @@
 """Scheduling through the service: stored rows -> :mod:`fleet.scheduler` -> assignments.
 
 ``preview`` only reports; ``run`` also moves every assigned ``requested`` mission to
-``scheduled`` on its vehicle (one transaction, audited). Missions the scheduler leaves out
-keep their state and come back with the scheduler's reason.
+``scheduled`` on its vehicle (one transaction, audited), and with ``approve`` plans, reserves
+and approves them (:mod:`fleet.service.approval`). Missions the scheduler leaves out keep their
+state and come back with the scheduler's reason.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from airspace.errors import AirspaceError
 from fleet import lifecycle
 from fleet.errors import FleetError
 from fleet.model import (
@@ -32,7 +34,10 @@ from fleet.model import (
     VehicleKind,
 )
 from fleet.scheduler import Schedule, SchedulingProblem, schedule
-from fleet.service.errors import BadRequest
+from fleet.service.approval import approve_delivery
+from fleet.service.context import ServiceContext
+from fleet.service.errors import BadRequest, ServiceError
+from fleet.service.security import Principal
 from fleet.storage.tables import Dock as DockRow
 from fleet.storage.tables import MissionRow, VehicleRow
 
@@ -93,6 +98,40 @@ def apply(session: Session, outcome: Outcome, *, actor: str, now: datetime) -> l
             session.add(row)
             moved.append(row)
     return moved
+
+
+def approve_scheduled(
+    context: ServiceContext, user: Principal, outcome: Outcome, *, turnaround_s: float = 120.0
+) -> tuple[list[int], dict[int, str]]:
+    """Plan, reserve and approve the scheduled missions of ``outcome``, in trip order.
+
+    A mission departs no earlier than its trip's departure nor before its drone is back from
+    the previous one (plus ``turnaround_s`` for the battery swap and loading).
+
+    Returns:
+        The approved mission ids, and the reason for each mission left ``scheduled``.
+    """
+    approved: list[int] = []
+    refused: dict[int, str] = {}
+    for vehicle_schedule in outcome.schedule.vehicles:
+        free_at: datetime | None = None
+        for trip in vehicle_schedule.trips:
+            for mission_id in _mission_ids([trip]):
+                start = trip.departure if free_at is None else max(trip.departure, free_at)
+                try:
+                    done = approve_delivery(
+                        context,
+                        int(mission_id),
+                        user.operator_id,
+                        actor=user.actor,
+                        not_before=start,
+                    )
+                except (FleetError, ServiceError, AirspaceError) as exc:
+                    refused[int(mission_id)] = str(exc)
+                    continue
+                approved.append(int(mission_id))
+                free_at = done.back_at + timedelta(seconds=turnaround_s)
+    return approved, refused
 
 
 def _mission_ids(trips: Any) -> list[str]:

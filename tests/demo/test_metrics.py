@@ -72,3 +72,15 @@ def test_clearance_skips_take_off_and_landing_columns() -> None:
     assert min_building_clearance(FRAME, [tall], {"d": column}, [pad], 5.0) is None
     got = min_building_clearance(FRAME, [tall], {"d": column}, [], 5.0)
     assert got is not None and math.isclose(got.distance_m, 3.0, abs_tol=0.05)
+
+
+def test_an_untracked_gap_between_flights_is_not_a_phantom_climb() -> None:
+    # B stood on its pad at the origin until t=5, was next seen at 30 m over (200, 0) at t=1000:
+    # a straight line between those samples would pass A, hovering at 15 m over (100, 0).
+    a = [_pt(t, 100.0, 0.0, 15.0) for t in range(0, 1011, 2)]
+    b = [_pt(t, 0.0, 0.0, 0.0) for t in range(6)] + [_pt(1000.0, 200.0, 0.0, 30.0)]
+    b += [_pt(1000.0 + t, 200.0 + 10.0 * t, 0.0, 30.0) for t in range(1, 5)]
+    got = min_separation(FRAME, {"a": a, "b": b})  # only while B was tracked: t=1000..1004
+    assert got is not None and got.distance_m > 100.0
+    bridged = min_separation(FRAME, {"a": a, "b": b}, max_gap_s=2000.0)
+    assert bridged is not None and bridged.distance_m < 1.0  # what the old figure invented

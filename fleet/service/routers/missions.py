@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from fleet import lifecycle
 from fleet.lifecycle import MissionState
+from fleet.service.approval import approve_delivery
 from fleet.service.deps import Commander, ContextDep, CurrentUser, Dispatcher, SessionDep, owned
 from fleet.service.errors import NotFound
 from fleet.service.events import EventBus
@@ -89,6 +90,19 @@ def cancel_mission(
     end_mission_intents(session, mission_id, actor=user.actor, now=context.clock())
     session.commit()
     context.bus.publish_mission_state(mission)
+    return _public(session, mission, with_legs=True)
+
+
+@router.post("/{mission_id}/approve", response_model=MissionPublic)
+def approve_mission(
+    mission_id: RowId, session: SessionDep, context: ContextDep, user: Dispatcher
+) -> MissionPublic:
+    """Plan a scheduled delivery's legs over the city, fix conflicts (delay, other cruise
+    height, reroute), reserve one intent for them and approve it; 409 when the airspace stays
+    busy or the mission is not scheduled, 422 when no route exists."""
+    approve_delivery(context, mission_id, user.operator_id, actor=user.actor)
+    mission = owned(session, MissionRow, mission_id, user)
+    session.refresh(mission)
     return _public(session, mission, with_legs=True)
 
 

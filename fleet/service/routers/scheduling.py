@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from fleet.service.context import ServiceContext
 from fleet.service.deps import Commander, ContextDep
-from fleet.service.scheduling import Outcome, apply, build_and_schedule
+from fleet.service.scheduling import Outcome, apply, approve_scheduled, build_and_schedule
 from fleet.service.schemas import ERRORS, AwareDatetime, Strict
 from fleet.service.security import Principal
 
@@ -24,6 +24,10 @@ class ScheduleRequest(Strict):
     start: AwareDatetime | None = Field(default=None, description="default: now")
     horizon_h: float = Field(default=24.0, gt=0, le=24 * 14)
     time_limit_s: float = Field(default=2.0, gt=0, le=60)
+    approve: bool = Field(
+        default=False,
+        description="also plan, reserve and approve each scheduled delivery (run only)",
+    )
 
 
 class TripOut(BaseModel):
@@ -51,12 +55,21 @@ class UnassignedOut(BaseModel):
     detail: str
 
 
+class NotApprovedOut(BaseModel):
+    """A scheduled mission that ``approve`` could not approve (it stays scheduled)."""
+
+    mission_id: int
+    reason: str
+
+
 class ScheduleOut(BaseModel):
     """The schedule; ``scheduled_mission_ids`` lists the missions a run moved to scheduled."""
 
     vehicles: list[VehiclePlanOut]
     unassigned: list[UnassignedOut]
     scheduled_mission_ids: list[int] = Field(default_factory=list)
+    approved_mission_ids: list[int] = Field(default_factory=list)
+    not_approved: list[NotApprovedOut] = Field(default_factory=list)
 
 
 @router.post("/preview", response_model=ScheduleOut)
@@ -68,9 +81,15 @@ async def preview(body: ScheduleRequest, context: ContextDep, user: Commander) -
 
 @router.post("/run", response_model=ScheduleOut)
 async def run(body: ScheduleRequest, context: ContextDep, user: Commander) -> ScheduleOut:
-    """Schedule and move every assigned mission to ``scheduled`` on its vehicle."""
+    """Schedule and move every assigned mission to ``scheduled`` on its vehicle; with
+    ``approve``, then plan, reserve and approve each of them in its vehicle's trip order."""
     outcome, moved = await run_in_threadpool(_solve_and_apply, context, user, body)
-    return _out(outcome, moved)
+    out = _out(outcome, moved)
+    if body.approve:
+        approved, refused = await run_in_threadpool(approve_scheduled, context, user, outcome)
+        out.approved_mission_ids = approved
+        out.not_approved = [NotApprovedOut(mission_id=k, reason=v) for k, v in refused.items()]
+    return out
 
 
 def _solve(context: ServiceContext, user: Principal, body: ScheduleRequest, _: bool) -> Outcome:
