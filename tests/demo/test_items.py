@@ -47,3 +47,22 @@ def test_drive_items_skip_the_start_and_stay_on_the_ground() -> None:
     ]
     assert all(i.z == 0.0 for i in items)
     assert (items[-1].lon_deg, items[-1].lat_deg) == (139.702, 35.69)
+
+
+def test_a_retimed_leg_is_flown_at_the_cruise_speed_it_stores() -> None:
+    from fleet.lifecycle import MissionState
+    from fleet.runner.observer import build_plan
+    from fleet.runner.store import LegRecord, MissionWork, VehicleRecord
+    from fleet.service.legs import PlannedLeg, leg_to_json
+    from fleet.service.timing import SpeedProfile, retime
+
+    planned = _route([(139.70, 35.69, 0), (139.70, 35.69, 45), (139.71, 35.69, 45),
+                      (139.71, 35.69, 0)])  # fmt: skip
+    timed = retime(planned, SpeedProfile(cruise_speed_mps=12.0, accel_mps2=3.0))
+    stored = leg_to_json(PlannedLeg(1, timed, True, cruise_speed_mps=12.0))
+    leg = LegRecord(0, 1, stored, None)
+    work = MissionWork(1, 1, "delivery", MissionState.APPROVED, 0.0, (leg,))
+    vehicle = VehicleRecord(1, "d1", "multicopter", "udp://:14540", 1, 1)
+    plan = build_plan(work, leg, vehicle)
+    speeds = [i.param2 for i in plan.items if i.command == MavCmd.DO_CHANGE_SPEED]
+    assert speeds[0] == 12.0  # not the slower average speed of the retimed segments
