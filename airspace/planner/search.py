@@ -89,7 +89,10 @@ def _search(
     dist_g, pred = _from_goal(layer, g, g_idx, bound_m)
     s_idx = _candidates(layer, s, g, bound_m)
     total = np.hypot(*(layer.vertices[s_idx] - s).T) + dist_g[s_idx]
-    keep = total <= bound_m
+    # only vertices the goal's Dijkstra reached: with an infinite bound ``inf <= inf`` would
+    # keep the unreached ones (another component, e.g. cut off by a zone across the window),
+    # whose predecessor is -9999
+    keep = np.isfinite(total) & (total <= bound_m)
     s_idx, total = s_idx[keep], total[keep]
     s_idx = s_idx[np.argsort(total, kind="stable")]
     first = None
