@@ -13,8 +13,10 @@ along it allow (never below the minimum cruise height), which can only make it c
 
 Zones: those that apply (kind, permits, time window overlapping the estimated flight span
 ``[departure, departure + estimate]``, re-checked against the actual span) and whose altitude
-band contains the layer become extra obstacles; such a layer is rebuilt for the query inside a
-window around start and goal (``zone_window_m`` margin) instead of using the cache.
+band contains the layer become extra obstacles, laid over the cached layer for the query
+(:func:`airspace.planner.overlay.with_zones`: its visibility graph is reused, only the zone
+vertices' edges are added) when a zone is within ``zone_window_m`` of start and goal or the
+cached layer's path crosses one.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from airspace.city.model import City
 from airspace.errors import PlanningError
 from airspace.frames import FloatArray, geoid_height_m
 from airspace.planner.layer import Layer, build_layer
+from airspace.planner.overlay import with_zones
 from airspace.planner.profile import Clearances, VehicleProfile
 from airspace.planner.routing import RouteBuilder
 from airspace.planner.search import SegmentTest, shortest_path
@@ -60,7 +63,7 @@ class Planner:
         min_cruise_agl_m: lowest layer built by :meth:`prepare`.
         ceiling_agl_m: highest layer built by :meth:`prepare`.
         simplify_m: outward simplification of obstacle outlines.
-        zone_window_m: margin of the search window used when zones add obstacles.
+        zone_window_m: zones this close to start and goal are laid over a layer up front.
     """
 
     def __init__(
@@ -241,7 +244,7 @@ class _Query:
         self.span = (departure, departure + timedelta(seconds=estimate_s))
         self.blocked_reasons: list[str] = []
         self._tests: dict[int, Tests | None] = {}
-        self._zone_layers: dict[tuple[float, bool], Layer | None] = {}
+        self._zone_layers: dict[float, Layer | None] = {}
         self._extra: dict[float, BaseGeometry | None] = {}
         self.zone_areas = self._relevant_zones(zones)
 
@@ -305,12 +308,12 @@ class _Query:
         return self._extra[alt_amsl_m]
 
     def layer_for(self, alt_amsl_m: float, *, confine: bool = False) -> Layer | None:
-        """The layer to search: the cached one, or one rebuilt with the zones in a window.
+        """The layer to search: the cached one, or it with the zones laid over (no rebuild).
 
         Args:
             alt_amsl_m: cruise altitude.
-            confine: build the zone layer even when no zone is in the window (the cached
-                layer's path crossed a zone outside it).
+            confine: use the zone layer even when no zone is in the window around start and
+                goal (the cached layer's path crossed a zone outside it).
         """
         base = self.p.layer(alt_amsl_m)
         extra = self.extra_at(alt_amsl_m)
@@ -320,27 +323,16 @@ class _Query:
         window = LineString([self.s, self.g]).buffer(margin, cap_style="square", join_style="mitre")
         if not confine and not window.intersects(extra):
             return base
-        key = (alt_amsl_m, confine)
-        if key not in self._zone_layers:
-            self._zone_layers[key] = self._zone_layer(alt_amsl_m, extra, window)
-        return self._zone_layers[key]
+        if alt_amsl_m not in self._zone_layers:  # the whole layer with the zones laid over
+            self._zone_layers[alt_amsl_m] = self._zone_layer(alt_amsl_m, extra)
+        return self._zone_layers[alt_amsl_m]
 
-    def _zone_layer(
-        self, alt_amsl_m: float, extra: BaseGeometry, window: BaseGeometry
-    ) -> Layer | None:
+    def _zone_layer(self, alt_amsl_m: float, extra: BaseGeometry) -> Layer | None:
         for name, pt in (("start", self.s), ("goal", self.g)):
             if extra.contains(Point(pt)):
                 self.blocked_reasons.append(f"{name} is under a zone at {alt_amsl_m:.0f} m AMSL")
                 return None
-        mask = self.p._obstacle_mask(alt_amsl_m)
-        return build_layer(
-            self.city.footprints_local[mask],
-            alt_amsl_m,
-            self.p.clearances.horizontal_m,
-            simplify_m=self.p.simplify_m,
-            extra=extra,
-            window=window,
-        )
+        return with_zones(self.p.layer(alt_amsl_m), extra)
 
     # -- search ------------------------------------------------------------------------------
 

@@ -1,9 +1,10 @@
-"""Regression: a zone cutting the search window in two must give PlanningError, not IndexError.
+"""Regression: a start cut off from the goal by zones gives PlanningError, not IndexError.
 
-A zone wall across the whole zone window (between start and goal, at every cruise height)
-splits the zone layer's visibility graph: the start sees only vertices the goal's Dijkstra
-never reaches. With no straight line anywhere the search runs with an infinite bound, where
-``inf <= inf`` used to keep those vertices and the path followed predecessor -9999.
+A ring-shaped zone around the start (buildings inside the ring, every cruise height) leaves
+the start seeing only graph vertices that the goal's Dijkstra never reaches. With no straight
+line anywhere the search runs with an infinite bound, where ``inf <= inf`` used to keep those
+vertices and the path followed their predecessor -9999. The same happened on a zone layer
+built inside a window that a zone wall cut in two (now zones are laid over the whole layer).
 """
 
 from __future__ import annotations
@@ -37,27 +38,41 @@ def _lonlat(planner: Planner, x_m: float, y_m: float) -> tuple[float, float]:
     return float(lon), float(lat)
 
 
-def _wall(planner: Planner) -> Zone:
-    corners = [(-5.0, -3000.0), (5.0, -3000.0), (5.0, 3000.0), (-5.0, 3000.0)]
+def _zone(planner: Planner, outline: shapely.Polygon) -> Zone:
+    lonlat = shapely.transform(
+        outline, lambda xy: np.column_stack(planner.city.frame.to_lonlat(*xy.T))
+    )
     return Zone(
-        "wall",
+        "z",
         ZoneKind.TEMPORARY_RESTRICTION,
         floor_m=-100.0,
         ceiling_m=1000.0,
         altitude_reference=AltitudeReference.W84,
         start=T0,
         end=T0.replace(hour=12),
-        polygon_lonlat=shapely.Polygon([_lonlat(planner, x, y) for x, y in corners]),
+        polygon_lonlat=lonlat,
     )
 
 
 @pytest.mark.parametrize("y_m", [-50.0, 0.0, 60.0])
-def test_wall_across_the_window_is_a_planning_error(planner: Planner, y_m: float) -> None:
+def test_start_ringed_by_a_zone_is_a_planning_error(planner: Planner, y_m: float) -> None:
     start = (*_lonlat(planner, -120.0, y_m), 0.0)
     goal = (*_lonlat(planner, 120.0, y_m), 0.0)
-    assert planner.plan(start, goal, departure=T0).waypoints  # routable without the wall
+    assert planner.plan(start, goal, departure=T0).waypoints  # routable without the zone
+    centre = shapely.Point(-120.0, y_m)
+    ring = shapely.difference(centre.buffer(75.0), centre.buffer(60.0))
     with pytest.raises(PlanningError):
-        planner.plan(start, goal, departure=T0, zones=[_wall(planner)])
+        planner.plan(start, goal, departure=T0, zones=[_zone(planner, ring)])
+
+
+def test_route_goes_around_a_long_zone_wall(planner: Planner) -> None:
+    wall = shapely.box(-5.0, -1500.0, 5.0, 1500.0)
+    start = (*_lonlat(planner, -120.0, 0.0), 0.0)
+    goal = (*_lonlat(planner, 120.0, 0.0), 0.0)
+    route = planner.plan(start, goal, departure=T0, zones=[_zone(planner, wall)])
+    xy = [planner.city.frame.to_local(w.lon_deg, w.lat_deg) for w in route.waypoints]
+    assert not shapely.LineString(xy).intersects(wall)
+    assert shapely.LineString(xy).length > 3000.0  # around an end of the wall
 
 
 def test_search_ignores_vertices_the_goal_cannot_reach() -> None:
