@@ -74,7 +74,7 @@ class FixSettings:
         cruise_alternatives_agl_m: cruise heights tried for the altitude fix.
         altitude_penalty_s: cost of asking for another cruise height.
         reroute_penalty_s: cost of asking for another route (high: it changes the path, and
-            costs the planner a rebuild of one altitude layer around the busy volumes).
+            costs the planner a search of one altitude layer with the busy volumes laid over it).
         reroute_rounds: replans that add newly met volumes to the avoided set.
         attempts: retries when a concurrent reservation takes the space first.
         volumes: how routes are wrapped into volumes.
