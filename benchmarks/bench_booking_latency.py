@@ -76,14 +76,14 @@ def _approve(ctx: ServiceContext, tools: DispatchTools, now: datetime) -> dict[i
         return dispatch(session, tools, ctx.bus, now)
 
 
-async def _until_state(events: object, mission_id: int, states: set[str]) -> str:
-    """Iterate the bus until the mission reaches one of ``states``; returns it."""
+async def _until_state(events: object, mission_id: int, states: set[str]) -> tuple[str, str]:
+    """Iterate the bus until the mission reaches one of ``states``; returns it and its reason."""
     while True:
         event = await anext(events)  # type: ignore[call-overload]
         if event.kind == "mission.state" and event.data.get("mission_id") == mission_id:
             state = str(event.data["state"])
             if state in states:
-                return state
+                return state, str(event.data.get("reason") or "")
 
 
 async def _one(
@@ -111,11 +111,14 @@ async def _one(
             return Sample(t1 - t0, t2 - t1, None, "refused")
         try:
             async with asyncio.timeout(WAIT_S):
-                state = await _until_state(events, mission_id, {"in_flight", "failed", "aborted"})
+                ends = {"in_flight", "failed", "aborted"}
+                state, reason = await _until_state(events, mission_id, ends)
         except TimeoutError:
             return Sample(t1 - t0, t2 - t1, None, "timeout")
         t3 = time.monotonic()
-        return Sample(t1 - t0, t2 - t1, t3 - t2 if state == "in_flight" else None, state)
+        if state != "in_flight":
+            return Sample(t1 - t0, t2 - t1, None, f"{state}: {reason[:160]}")
+        return Sample(t1 - t0, t2 - t1, t3 - t2, state)
 
 
 @contextmanager
@@ -180,7 +183,8 @@ def report(samples: list[Sample]) -> str:
     runner = [s.run_s or 0.0 for s in flown]
     outcomes: dict[str, int] = {}
     for s in samples:
-        outcomes[s.outcome] = outcomes.get(s.outcome, 0) + 1
+        kind = s.outcome.split(":")[0]
+        outcomes[kind] = outcomes.get(kind, 0) + 1
     lines = [
         f"reached in_flight: {len(flown)} of {len(samples)} ({outcomes})",
         "",
@@ -191,18 +195,19 @@ def report(samples: list[Sample]) -> str:
     for name, q in (("p50", 50), ("p95", 95), ("max", 100)):
         parts = [_ms(v, q) for v in (total, book, approve, runner)]
         lines.append(f"| {name} | " + " | ".join(parts) + " |")
+    table_end = len(lines)
+    lines += [f"- {s.outcome}" for s in samples if s.run_s is None]
     if flown:
         share = sum(approve) / sum(total)
         ratio = np.median(approve) / np.median(runner)
         lines += [
-            "",
             f"- approval share of the total: {share:.0%}; median approval / median runner "
             f"part: {ratio:.2f}x",
             f"- the runner part includes the planned departure lead ({LEAD_WALL_S * 1000:.0f} ms "
             f"wall = 20 simulated s at x{SPEEDUP:.0f}); net of it, runner p50 "
             f"{(np.median(runner) - LEAD_WALL_S) * 1000:,.0f} ms (upload, arm, take-off)",
         ]
-    return "\n".join(lines)
+    return "\n".join([*lines[:table_end], "", *lines[table_end:]])
 
 
 def main() -> None:
