@@ -16,6 +16,7 @@ Nothing is assumed: a leg that cannot be planned fails its mission with the plan
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -259,11 +260,28 @@ def dispatch(
         tools.free_at.setdefault(v.id, now + timedelta(seconds=tools.lead_s))
     tools.pads.update(vehicle_pads(vehicles, docks))
     ordered = sorted(missions, key=lambda m: (RANK.get(m.priority, 3), m.spec["earliest_pickup"]))
+    return _each_or_fail(
+        session,
+        ordered,
+        lambda m: _dispatch_one(session, m, vehicles, docks, tools, bus, now),
+        bus,
+        now,
+    )
+
+
+def _each_or_fail(
+    session: Session,
+    missions: Sequence[MissionRow],
+    handle: Callable[[MissionRow], None],
+    bus: EventBus,
+    now: datetime,
+) -> dict[int, str]:
+    """Run ``handle`` on each mission; one it refuses is rolled back and failed with the reason."""
     failures: dict[int, str] = {}
-    for mission in ordered:
+    for mission in missions:
         assert mission.id is not None
         try:
-            _dispatch_one(session, mission, vehicles, docks, tools, bus, now)
+            handle(mission)
         except InfeasibleMission as exc:
             session.rollback()
             failures[mission.id] = str(exc)
@@ -335,16 +353,13 @@ def dispatch_inspections(
     vehicles = list(session.exec(select(VehicleRow)).all())
     docks = list(session.exec(select(Dock)).all())
     tools.pads.update(vehicle_pads(vehicles, docks))
-    failures: dict[int, str] = {}
-    for mission in rows:
-        assert mission.id is not None
-        try:
-            _inspect_one(session, mission, vehicles, docks, tools, bus, now, clearances)
-        except InfeasibleMission as exc:
-            session.rollback()
-            failures[mission.id] = str(exc)
-            lifecycle.fail(session, mission.id, ACTOR, str(exc)[:480], bus=bus, clock=lambda: now)
-    return failures
+    return _each_or_fail(
+        session,
+        rows,
+        lambda m: _inspect_one(session, m, vehicles, docks, tools, bus, now, clearances),
+        bus,
+        now,
+    )
 
 
 def _inspect_one(
