@@ -21,6 +21,7 @@ from fleet.scheduler.replan import frozen_trips, replan
 from fleet.scheduler.types import (
     Change,
     ChangeKind,
+    DockOccupancy,
     InspectionWork,
     InspectionWorkFn,
     Replan,
@@ -38,6 +39,7 @@ from fleet.scheduler.types import (
 __all__ = [
     "Change",
     "ChangeKind",
+    "DockOccupancy",
     "InspectionWork",
     "InspectionWorkFn",
     "InstanceFormatError",

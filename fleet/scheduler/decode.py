@@ -8,6 +8,9 @@ the nearest dock. When the next task would break the energy rule, or would mean 
 than :data:`WAIT_AT_DOCK_S` at its stop and a dock visit fits, the trip is closed at the
 nearest dock, the battery recharged or swapped, and a new trip started (the repair keeps the
 plan flyable).
+Every recharge or swap is booked in a shared :class:`~fleet.scheduler.docks.DockCalendar`, so a
+dock never serves more vehicles at once than it has slots: a vehicle landing at a full dock
+waits for a slot and the rest of its work is re-timed (see :mod:`fleet.scheduler.docks`).
 A task that cannot be kept is returned with the reason instead of being silently dropped.
 """
 
@@ -20,6 +23,7 @@ from pyvrp import Solution
 
 from fleet.model import Dock
 from fleet.scheduler.build import Built
+from fleet.scheduler.docks import DockCalendar
 from fleet.scheduler.tasks import Service, Task
 from fleet.scheduler.types import Stop, StopKind, Trip, Unassigned, UnassignedReason
 
@@ -67,6 +71,8 @@ class _Replay:
     start: datetime
     time_s: float
     pos: int
+    calendar: DockCalendar
+    slot_wait_s: float = 0.0  # wait for a slot before the current battery's service
     trip_tasks: list[tuple[int, float, float, float]] = field(default_factory=list)
     trip_energy_wh: float = 0.0
     trip_distance_m: float = 0.0
@@ -98,7 +104,7 @@ class _Replay:
             self.close(self.nearest_dock(self.pos))
             attempt = self._try(task, node, service)
         if attempt is None:
-            self.dropped[i] = _why(task, "re-timed plan cannot keep it (energy or deadline)")
+            self.dropped[i] = self._drop(task, node, service)
             return
         arrive, begin, end, energy, distance = attempt
         if not self.trip_tasks:
@@ -123,6 +129,21 @@ class _Replay:
             return None
         return arrive, begin, end, energy, d + service.distance_m
 
+    def _drop(self, task: Task, node: int, service: Service) -> Unassigned:
+        """Why ``task`` cannot be kept: a dock-slot wait when it fits without that wait."""
+        if self.slot_wait_s > 0 and not self.trip_tasks:
+            self.time_s -= self.slot_wait_s
+            without_wait = self._try(task, node, service)
+            self.time_s += self.slot_wait_s
+            if without_wait is not None:
+                dock = self.docks[self.pos]
+                detail = (
+                    f"{task.key}: waiting {self.slot_wait_s:.0f} s for a free slot at dock "
+                    f"{dock.id!r} ({dock.slots} slots) makes it miss its window"
+                )
+                return Unassigned(task.mission_id, UnassignedReason.DOCK_SLOTS_FULL, detail)
+        return _why(task, "re-timed plan cannot keep it (energy or deadline)")
+
     def _break_fits(self, task: Task, node: int) -> bool:
         """Whether going back to the nearest dock (and recharging) first still meets ``task``."""
         dock = self.nearest_dock(self.pos)
@@ -140,12 +161,18 @@ class _Replay:
             e, t, d = self.leg(self.pos, dock)
         energy = self.trip_energy_wh + e
         arrival = self.time_s + t
-        ready = arrival + self.docks[dock].recharge_time_s(energy)
-        self.trips.append(self._trip(dock, arrival, ready, energy, self.trip_distance_m + d))
+        service_s = self.docks[dock].recharge_time_s(energy)
+        begin = self.calendar.book(dock, arrival, service_s)
+        ready = begin + service_s
+        trip = self._trip(dock, (arrival, begin, ready), energy, self.trip_distance_m + d)
+        self.trips.append(trip)
         self.trip_tasks, self.trip_energy_wh, self.trip_distance_m = [], 0.0, 0.0
-        self.time_s, self.pos = ready, dock
+        self.time_s, self.pos, self.slot_wait_s = ready, dock, begin - arrival
 
-    def _trip(self, dock: int, arrival: float, ready: float, energy: float, dist: float) -> Trip:
+    def _trip(
+        self, dock: int, landed: tuple[float, float, float], energy: float, dist: float
+    ) -> Trip:
+        arrival, charge, ready = landed
         stops: list[Stop] = []
         for i, arrive, begin, end in self.trip_tasks:
             stops.extend(_stops(self.built.tasks[i], self.start, arrive, begin, end))
@@ -159,6 +186,7 @@ class _Replay:
             energy_wh=energy,
             distance_m=dist,
             ready_again=self.start + timedelta(seconds=ready),
+            recharge_start=self.start + timedelta(seconds=charge),
         )
 
 
@@ -181,9 +209,15 @@ def _stops(task: Task, start: datetime, arrive: float, begin: float, end: float)
 
 
 def replay(
-    built: Built, order: RouteOrder, docks: tuple[Dock, ...], start: datetime, skip: set[int]
+    built: Built,
+    order: RouteOrder,
+    docks: tuple[Dock, ...],
+    start: datetime,
+    skip: set[int],
+    calendar: DockCalendar,
 ) -> tuple[list[Trip], dict[int, Unassigned], set[int]]:
-    """Re-time ``order`` exactly, leaving out the task indices in ``skip``.
+    """Re-time ``order`` exactly, leaving out the task indices in ``skip``, booking each
+    recharge in ``calendar`` (shared by every vehicle of the schedule).
 
     Returns:
         The trips, the tasks it could not keep (by task index, with the reason) and the task
@@ -191,7 +225,7 @@ def replay(
     """
     k, _, available_s, _ = next(g for g in built.fleet.groups if order.vehicle_id in g[3])
     budget = built.fleet.classes[k].mission_energy_wh
-    r = _Replay(built, k, budget, docks, start, available_s, order.start_dock)
+    r = _Replay(built, k, budget, docks, start, available_s, order.start_dock, calendar)
     for tasks, end_dock in order.trips:
         for i in tasks:
             if i not in skip:

@@ -21,6 +21,7 @@ from fleet.model import Delivery
 from fleet.scheduler.build import Built, Fleet, build, class_matrices, group_fleet, screen
 from fleet.scheduler.construct import greedy_solution
 from fleet.scheduler.decode import engine_routes, replay
+from fleet.scheduler.docks import DockCalendar, SlotBooking
 from fleet.scheduler.inspection_work import pattern_inspection_work
 from fleet.scheduler.legcost import LegCostModel, LegMatrix, StraightLineLegCost
 from fleet.scheduler.tasks import Rejection, Task, delivery_tasks, inspection_tasks
@@ -189,9 +190,10 @@ def _decode(
     while True:
         trips: dict[str, list[Trip]] = {}
         placed: set[int] = set()
+        calendar = dock_calendar(problem)
         for order in orders:
             trips[order.vehicle_id], dropped, got = replay(
-                built, order, problem.docks, problem.start, set(out)
+                built, order, problem.docks, problem.start, set(out), calendar
             )
             out.update(dropped)
             placed |= got
@@ -201,6 +203,20 @@ def _decode(
         out.update(orphans)
     vehicles = tuple(VehicleSchedule(v.id, tuple(trips.get(v.id, []))) for v in problem.vehicles)
     return vehicles, list(out.values())
+
+
+def dock_calendar(problem: SchedulingProblem) -> DockCalendar:
+    """Slots per dock, holding the problem's already occupied ones."""
+    index = {d.id: i for i, d in enumerate(problem.docks)}
+    held = [
+        SlotBooking(
+            index[o.dock_id],
+            (o.start - problem.start).total_seconds(),
+            (o.end - problem.start).total_seconds(),
+        )
+        for o in problem.occupied
+    ]
+    return DockCalendar.with_bookings([d.slots for d in problem.docks], held)
 
 
 def _orphans(built: Built, placed: set[int], index: dict[str, int]) -> dict[int, Unassigned]:

@@ -17,6 +17,7 @@ from fleet.scheduler.planner import schedule
 from fleet.scheduler.types import (
     Change,
     ChangeKind,
+    DockOccupancy,
     InspectionWorkFn,
     Replan,
     Schedule,
@@ -101,6 +102,7 @@ def replan(
         vehicles=tuple(v for v in problem.vehicles if v.id not in failed_vehicle_ids),
         missions=tuple(m for m in problem.missions if m.id not in busy),
         availability=_availability(problem, kept, now),
+        occupied=problem.occupied + _recharges(kept),
     )
     fresh = schedule(
         rest,
@@ -121,6 +123,15 @@ def _lost_in_air(frozen: dict[str, tuple[Trip, ...]], failed: frozenset[str]) ->
             detail = f"vehicle {vid!r} failed during a started trip"
             out.append(Unassigned(mission_id, UnassignedReason.VEHICLE_FAILED, detail))
     return out
+
+
+def _recharges(kept: dict[str, tuple[Trip, ...]]) -> tuple[DockOccupancy, ...]:
+    """Dock slots the frozen trips' recharges hold (new recharges must fit around them)."""
+    return tuple(
+        DockOccupancy(t.end_dock_id, t.recharge_begin, t.ready_again)
+        for trips in kept.values()
+        for t in trips
+    )
 
 
 def _availability(

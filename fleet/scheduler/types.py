@@ -38,11 +38,22 @@ class VehicleAvailability:
 
 
 @dataclass(frozen=True, slots=True)
+class DockOccupancy:
+    """A dock slot already held from ``start`` to ``end`` (a recharge of a trip in the air)."""
+
+    dock_id: str
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class SchedulingProblem:
     """Missions to place on a fleet between ``start`` and ``end``.
 
     ``transfer_points`` are where a drone hands a parcel to a ground robot (relay deliveries).
     ``availability`` overrides, per vehicle, its default (home dock, ``start``).
+    ``occupied`` are dock slots already held (re-planning passes the recharges of frozen
+    trips), so new recharges never exceed a dock's slots together with them.
     """
 
     vehicles: tuple[Vehicle, ...]
@@ -52,6 +63,7 @@ class SchedulingProblem:
     end: datetime
     transfer_points: tuple[GeoPoint, ...] = ()
     availability: tuple[VehicleAvailability, ...] = ()
+    occupied: tuple[DockOccupancy, ...] = ()
 
     def __post_init__(self) -> None:
         if self.start.tzinfo is None or self.end.tzinfo is None:
@@ -65,6 +77,9 @@ class SchedulingProblem:
         for v in self.vehicles:
             if v.home_dock_id not in docks:
                 raise SchedulerError(f"vehicle {v.id!r}: unknown home dock {v.home_dock_id!r}")
+        for o in self.occupied:
+            if o.dock_id not in docks:
+                raise SchedulerError(f"occupied slot: unknown dock {o.dock_id!r}")
 
     def dock(self, dock_id: str) -> Dock:
         """The dock with this id."""
@@ -104,7 +119,11 @@ class Stop:
 
 @dataclass(frozen=True, slots=True)
 class Trip:
-    """One battery's worth of work: from a dock, through stops, to a dock (then recharge)."""
+    """One battery's worth of work: from a dock, through stops, to a dock (then recharge).
+
+    The recharge or swap holds one of the end dock's slots from :attr:`recharge_begin` to
+    ``ready_again``; between ``arrival`` and it the vehicle waits on the apron for a free slot.
+    """
 
     start_dock_id: str
     end_dock_id: str
@@ -114,6 +133,12 @@ class Trip:
     energy_wh: float
     distance_m: float
     ready_again: datetime
+    recharge_start: datetime | None = None  # None: at arrival (no wait for a slot)
+
+    @property
+    def recharge_begin(self) -> datetime:
+        """When the recharge or swap starts (after any wait for a free dock slot)."""
+        return self.arrival if self.recharge_start is None else self.recharge_start
 
     @property
     def mission_ids(self) -> tuple[str, ...]:
@@ -142,6 +167,7 @@ class UnassignedReason(StrEnum):
     BEYOND_RANGE = "beyond_range"
     FLEET_BUSY = "fleet_busy"  # feasible alone, but the fleet is used by higher-value work
     VEHICLE_FAILED = "vehicle_failed"  # was in the air on a vehicle that failed
+    DOCK_SLOTS_FULL = "dock_slots_full"  # waiting for a free dock slot made it miss its window
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ MODULES = [
     "fleet.patterns.survey",
     "fleet.patterns.corridor",
     "fleet.patterns.structure",
+    "fleet.scheduler.docks",
 ]
 
 
