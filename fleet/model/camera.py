@@ -32,6 +32,27 @@ class CameraModel:
         positive(self.image_height_px, where, "image_height_px")
         non_negative(self.min_trigger_interval_s, where, "min_trigger_interval_s")
 
+    def same_sensor(self, other: CameraModel) -> bool:
+        """True when ``other`` has this sensor, lens and image size (name and rate aside).
+
+        >>> CameraModel(13.2, 8.8, 8.8, 5472, 3648, name="a").same_sensor(
+        ...     CameraModel(13.2, 8.8, 8.8, 5472, 3648, name="b"))
+        True
+        """
+        return (
+            self.sensor_width_mm,
+            self.sensor_height_mm,
+            self.focal_length_mm,
+            self.image_width_px,
+            self.image_height_px,
+        ) == (
+            other.sensor_width_mm,
+            other.sensor_height_mm,
+            other.focal_length_mm,
+            other.image_width_px,
+            other.image_height_px,
+        )
+
     def distance_for_gsd_m(self, gsd_cm_per_px: float) -> float:
         """Camera-to-subject distance giving ``gsd_cm_per_px``.
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -162,7 +162,15 @@ class Recurrence:
 
 @dataclass(frozen=True, slots=True)
 class Inspection:
-    """Photograph a target at ``gsd_cm_per_px`` with the given overlaps inside ``window``."""
+    """Photograph a target at ``gsd_cm_per_px`` with the given overlaps inside ``window``.
+
+    GSD and altitude depend on the sensor, so the pattern is computed with the camera of the
+    vehicle that flies it (:meth:`flown_with`). ``camera`` is the inspector's camera; with
+    ``camera_required`` only a vehicle carrying that sensor may fly the inspection. For areas
+    and corridors the camera height giving the GSD must stay at or below ``ceiling_agl_m``
+    (150 m AGL: the Japanese Civil Aeronautics Act limit without a permit); see
+    :meth:`camera_problem`.
+    """
 
     id: str
     target: InspectionTarget
@@ -173,9 +181,12 @@ class Inspection:
     side_overlap: float = 0.65
     recurrence: Recurrence | None = None
     priority: Priority = Priority.NORMAL
+    camera_required: bool = False
+    ceiling_agl_m: float = 150.0
 
     def __post_init__(self) -> None:
         where = f"inspection {self.id!r}"
+        positive(self.ceiling_agl_m, where, "ceiling_agl_m")
         require(bool(self.id), "inspection", "id must not be empty")
         ok = isinstance(self.target, AreaTarget | CorridorTarget | StructureTarget)
         require(ok, where, f"unknown target {self.target!r}")
@@ -188,6 +199,36 @@ class Inspection:
     def distance_m(self) -> float:
         """Camera-to-subject distance that yields the required GSD."""
         return self.camera.distance_for_gsd_m(self.gsd_cm_per_px)
+
+    def camera_problem(self, camera: CameraModel | None) -> str | None:
+        """Why a vehicle carrying ``camera`` cannot fly this inspection (``None``: it can).
+
+        >>> from datetime import UTC, datetime
+        >>> cam = CameraModel(13.2, 8.8, 8.8, 5472, 3648, name="1in")
+        >>> at = TimeWindow(datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 2, tzinfo=UTC))
+        >>> square = AreaTarget(((139.7, 35.69), (139.701, 35.69), (139.701, 35.691)))
+        >>> Inspection("i", square, cam, 2.0, at).camera_problem(cam) is None
+        True
+        >>> Inspection("i", square, cam, 5.0, at).camera_problem(cam)
+        'camera 1in must fly 182 m above ground for 5.0 cm/px, above the 150 m ceiling'
+        """
+        if camera is None:
+            return "carries no camera"
+        if self.camera_required and not self.camera.same_sensor(camera):
+            return f"carries camera {camera.name!r}, not the required {self.camera.name!r}"
+        if isinstance(self.target, StructureTarget):
+            return None
+        height_m = camera.distance_for_gsd_m(self.gsd_cm_per_px)
+        if height_m > self.ceiling_agl_m + 1e-9:
+            return (
+                f"camera {camera.name} must fly {height_m:.0f} m above ground for "
+                f"{self.gsd_cm_per_px} cm/px, above the {self.ceiling_agl_m:.0f} m ceiling"
+            )
+        return None
+
+    def flown_with(self, camera: CameraModel) -> Inspection:
+        """This inspection as flown with ``camera`` (altitude, footprint and trigger rate)."""
+        return replace(self, camera=camera)
 
     @property
     def occurrences(self) -> tuple[TimeWindow, ...]:

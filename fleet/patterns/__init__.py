@@ -34,7 +34,8 @@ def plan_inspection(
 
     Args:
         inspection: what to photograph, how finely, with which overlaps.
-        vehicle: the aircraft; it must be a multicopter carrying a camera.
+        vehicle: the aircraft; a multicopter whose camera can fly the inspection. The pattern
+            is computed with its camera (GSD and altitude depend on the sensor).
         home: take-off and return point (its dock).
         check_battery: refuse a pattern that needs more than one battery above its reserve.
 
@@ -42,8 +43,10 @@ def plan_inspection(
         The mission items and the expected photos, flight time and energy.
 
     Raises:
-        InfeasibleMission: the vehicle cannot inspect (no camera, or not an aircraft), or the
-            pattern needs more energy than ``vehicle.mission_energy_wh`` (with both figures).
+        InfeasibleMission: the vehicle cannot inspect (not an aircraft, no camera, not the
+            required camera, or its camera would need to fly above the ceiling for the GSD; see
+            :meth:`fleet.model.Inspection.camera_problem`), or the pattern needs more energy
+            than ``vehicle.mission_energy_wh`` (with both figures).
     """
     plan = _pattern(inspection, vehicle, home)
     if check_battery and plan.energy_wh > vehicle.mission_energy_wh:
@@ -59,10 +62,13 @@ def plan_inspection(
 def _pattern(inspection: Inspection, vehicle: Vehicle, home: GeoPoint) -> PatternPlan:
     if not vehicle.flies:
         raise InfeasibleMission(f"vehicle {vehicle.id!r} is a {vehicle.kind}: it cannot inspect")
-    if not vehicle.capabilities.can_inspect:
-        raise InfeasibleMission(f"vehicle {vehicle.id!r} carries no camera")
+    camera = vehicle.capabilities.camera
+    problem = inspection.camera_problem(camera)
+    if problem is not None or camera is None:
+        raise InfeasibleMission(f"inspection {inspection.id!r}: vehicle {vehicle.id!r} {problem}")
+    flown = inspection.flown_with(camera)
     if isinstance(inspection.target, AreaTarget):
-        return area_survey(inspection, vehicle, home)
+        return area_survey(flown, vehicle, home)
     if isinstance(inspection.target, CorridorTarget):
-        return corridor_scan(inspection, vehicle, home)
-    return structure_scan(inspection, vehicle, home)
+        return corridor_scan(flown, vehicle, home)
+    return structure_scan(flown, vehicle, home)

@@ -64,6 +64,8 @@ def estimate_inspection_work(inspection: Inspection, vehicle: Vehicle) -> Inspec
     Returns:
         Entry point (first vertex of the target), duration and energy.
     """
+    if vehicle.capabilities.camera is not None:
+        inspection = inspection.flown_with(vehicle.capabilities.camera)
     distance_m = inspection.distance_m
     across_m, along_m = inspection.camera.footprint_m(distance_m)
     spacing_m = max(across_m * (1.0 - inspection.side_overlap), 0.5)

@@ -172,13 +172,9 @@ def inspection_tasks(
     inspection: Inspection, classes: list[Vehicle], work: InspectionWorkFn, start: datetime
 ) -> list[Task] | Rejection:
     """One task per occurrence of ``inspection``, or why no vehicle class can fly it."""
-    capable = [
-        k
-        for k, c in enumerate(classes)
-        if c.capabilities.can_inspect and c.kind is VehicleKind.MULTICOPTER
-    ]
+    capable, refusals = _camera_capable(inspection, classes)
     if not capable:
-        detail = f"inspection {inspection.id!r}: no multicopter carries a camera"
+        detail = f"inspection {inspection.id!r}: no capable vehicle ({'; '.join(refusals)})"
         return Rejection(inspection.id, UnassignedReason.NO_CAPABLE_VEHICLE, detail)
     service: dict[int, Service] = {}
     entry = None
@@ -203,6 +199,20 @@ def inspection_tasks(
         )
         for i, w in enumerate(occurrences)
     ]
+
+
+def _camera_capable(inspection: Inspection, classes: list[Vehicle]) -> tuple[list[int], list[str]]:
+    """Classes whose camera can fly ``inspection``, and why each other class cannot."""
+    capable, refusals = [], []
+    for k, c in enumerate(classes):
+        problem = inspection.camera_problem(c.capabilities.camera)
+        if c.kind is not VehicleKind.MULTICOPTER:
+            problem = f"is a {c.kind.value}"
+        if problem is None:
+            capable.append(k)
+        else:
+            refusals.append(f"a {c.kind.value} class {problem}")
+    return capable, sorted(set(refusals))
 
 
 def _nearest(point: GeoPoint, candidates: tuple[GeoPoint, ...]) -> GeoPoint:

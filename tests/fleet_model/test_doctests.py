@@ -10,6 +10,7 @@ import pytest
 MODULES = [
     "fleet.model.camera",
     "fleet.model.vehicle",
+    "fleet.model.mission",
     "fleet.energy.power",
     "fleet.energy.legs",
     "fleet.patterns.frame",
