@@ -92,7 +92,7 @@ def screen(
         window = UnassignedReason.WINDOW_INFEASIBLE
         reason = window if any(r is window for r, _ in reasons) else reasons[0][0]
         details = "; ".join(d for _, d in reasons)
-        rejected.append(Rejection(task.mission_id, reason, f"{task.key}: {details}"))
+        rejected.append(Rejection(task.mission_id, reason, f"{task.key}: {details}", task.key))
     return kept, rejected
 
 
@@ -180,7 +180,7 @@ def _client(
         delivery=demand,
         tw_early=early,
         tw_late=late,
-        prize=PRIZE[task.priority],
+        prize=sum(PRIZE[p.priority] for p in task.parcels) or PRIZE[task.priority],
         required=False,
         name=task.key,
     )

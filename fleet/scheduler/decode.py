@@ -16,6 +16,7 @@ A task that cannot be kept is returned with the reason instead of being silently
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -175,7 +176,9 @@ class _Replay:
         arrival, charge, ready = landed
         stops: list[Stop] = []
         for i, arrive, begin, end in self.trip_tasks:
-            stops.extend(_stops(self.built.tasks[i], self.start, arrive, begin, end))
+            task = self.built.tasks[i]
+            done = task.service[self.k].drop_done_s
+            stops.extend(_stops(task, self.start, (arrive, begin, end), done))
         start_dock = self.docks[self.trip_start_dock].id
         return Trip(
             start_dock_id=start_dock,
@@ -194,11 +197,18 @@ def _why(task: Task, what: str) -> Unassigned:
     return Unassigned(task.mission_id, UnassignedReason.FLEET_BUSY, f"{task.key}: {what}")
 
 
-def _stops(task: Task, start: datetime, arrive: float, begin: float, end: float) -> list[Stop]:
+def _stops(
+    task: Task, start: datetime, times: tuple[float, float, float], done: tuple[float, ...]
+) -> list[Stop]:
+    """The stops of one task: ``times`` are arrival, service begin and end (seconds)."""
+    arrive, begin, end = times
+
     def at(seconds: float) -> datetime:
         return start + timedelta(seconds=seconds)
 
     first, last = task.kinds
+    if task.parcels:
+        return _parcel_stops(task, at, (arrive, begin), done)
     if first is StopKind.INSPECT:
         return [Stop(task.mission_id, first, task.start, at(arrive), at(begin), at(end))]
     drop = at(end - task.tail_s)
@@ -206,6 +216,39 @@ def _stops(task: Task, start: datetime, arrive: float, begin: float, end: float)
         Stop(task.mission_id, first, task.start, at(arrive), at(begin), at(begin + task.head_s)),
         Stop(task.mission_id, last, task.end, drop, drop, at(end)),
     ]
+
+
+def _parcel_stops(
+    task: Task, at: Callable[[float], datetime], times: tuple[float, float], done: tuple[float, ...]
+) -> list[Stop]:
+    """A multi-parcel task: every parcel loaded in turn at the pickup, then each dropoff."""
+    arrive, begin = times
+    stops = []
+    for p in task.parcels:
+        stops.append(
+            Stop(
+                p.mission_id,
+                StopKind.PICKUP,
+                task.start,
+                at(arrive),
+                at(begin),
+                at(begin + p.head_s),
+            )
+        )
+        arrive = begin = begin + p.head_s
+    for p, finish in zip(task.parcels, done, strict=True):
+        drop = at(begin - task.head_s + finish - p.tail_s)
+        stops.append(
+            Stop(
+                p.mission_id,
+                StopKind.DROPOFF,
+                p.dropoff,
+                drop,
+                drop,
+                drop + timedelta(seconds=p.tail_s),
+            )
+        )
+    return stops
 
 
 def replay(

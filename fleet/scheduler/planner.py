@@ -18,6 +18,7 @@ from pyvrp.search import NeighbourhoodParams
 from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, StoppingCriterion
 
 from fleet.model import Delivery
+from fleet.scheduler.batching import batch_tasks, resolve_batches
 from fleet.scheduler.build import Built, Fleet, build, class_matrices, group_fleet, screen
 from fleet.scheduler.construct import greedy_solution
 from fleet.scheduler.decode import engine_routes, replay
@@ -107,6 +108,7 @@ def prepare(
     n_docks = len(problem.docks)
     horizon_s = (problem.end - problem.start).total_seconds()
     kept, screened = screen(tasks, fleet, mats, n_docks, horizon_s)
+    kept, screened = resolve_batches(kept, screened)
     kept, partnerless = _complete_relays(kept)
     rejected += screened + partnerless
     unassigned = [Unassigned(r.mission_id, r.reason, r.detail) for r in rejected]
@@ -148,6 +150,10 @@ def _tasks(
             rejected.append(made)
         else:
             tasks.extend(made)
+    parcels = [m for m in problem.missions if isinstance(m, Delivery)]
+    tasks += batch_tasks(
+        parcels, fleet.classes, legs, lambda t: (t - problem.start).total_seconds()
+    )
     return tasks, rejected
 
 
@@ -202,7 +208,11 @@ def _decode(
             break
         out.update(orphans)
     vehicles = tuple(VehicleSchedule(v.id, tuple(trips.get(v.id, []))) for v in problem.vehicles)
-    return vehicles, list(out.values())
+    return vehicles, [
+        Unassigned(m, u.reason, u.detail)
+        for i, u in out.items()
+        for m in built.tasks[i].mission_ids
+    ]
 
 
 def dock_calendar(problem: SchedulingProblem) -> DockCalendar:

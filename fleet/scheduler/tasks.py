@@ -2,7 +2,8 @@
 
 A task is entered at ``start`` and left at ``end``; what happens in between (a loaded leg, an
 inspection pattern) is the task's *service*, whose time and energy depend on the vehicle class.
-A delivery is one task (pickup to dropoff, one parcel aboard at a time); a relay delivery two
+A delivery is one task (pickup to dropoff); deliveries sharing a pickup may also be offered
+as one multi-parcel task (:mod:`fleet.scheduler.batching`); a relay delivery two
 (drone: pickup to transfer point; robot: transfer point to dropoff) whose windows are split at
 a hand-over time so the drone is always first; an inspection one task per occurrence.
 """
@@ -23,11 +24,27 @@ RELAY_DRONE_SHARE = 1 / 3  # share of a relay's slack given to the drone leg
 
 @dataclass(frozen=True, slots=True)
 class Service:
-    """Time, energy and distance of a task's service for one vehicle class."""
+    """Time, energy and distance of a task's service for one vehicle class.
+
+    ``drop_done_s``: for a multi-parcel task, when each parcel's dropoff ends (seconds from
+    the start of the service), in the task's parcel order.
+    """
 
     duration_s: float
     energy_wh: float
     distance_m: float
+    drop_done_s: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Parcel:
+    """One delivery of a multi-parcel task (all picked up at the task's start point)."""
+
+    mission_id: str
+    dropoff: GeoPoint
+    head_s: float  # pickup service
+    tail_s: float  # dropoff service
+    priority: Priority
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,15 +63,22 @@ class Task:
     partner: str | None = None  # the other half of a relay
     head_s: float = 0.0  # service at the start point (pickup) within the task's service
     tail_s: float = 0.0  # service at the end point (dropoff)
+    parcels: tuple[Parcel, ...] = ()  # several deliveries carried at once (else one)
+
+    @property
+    def mission_ids(self) -> tuple[str, ...]:
+        """Every mission the task serves."""
+        return tuple(p.mission_id for p in self.parcels) or (self.mission_id,)
 
 
 @dataclass(frozen=True, slots=True)
 class Rejection:
-    """A mission turned away before solving."""
+    """A mission turned away before solving (``task_key``: the task screened out, if any)."""
 
     mission_id: str
     reason: UnassignedReason
     detail: str
+    task_key: str | None = None
 
 
 def vehicle_class(vehicle: Vehicle) -> Vehicle:

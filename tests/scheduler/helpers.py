@@ -109,7 +109,23 @@ def check_schedule(p: SchedulingProblem, s: Schedule) -> list[str]:
                 errors.append(f"{v.id}: stops out of time order")
             previous_ready = trip.ready_again
             errors += _stop_errors(v, trip.stops, missions)
+            errors += _aboard_errors(v, trip.stops, missions)
     return errors + _relay_errors(s)
+
+
+def _aboard_errors(v: Vehicle, stops, missions) -> list[str]:  # type: ignore[no-untyped-def]
+    """Parcels aboard never weigh more than the payload capacity; each is picked up first."""
+    aboard: dict[str, float] = {}
+    errors = []
+    for st in stops:
+        m = missions[st.mission_id]
+        if st.kind in (StopKind.PICKUP, StopKind.COLLECT):
+            aboard[m.id] = m.payload_kg
+        elif st.kind in (StopKind.DROPOFF, StopKind.HANDOVER) and aboard.pop(m.id, None) is None:
+            errors.append(f"{v.id}: drops {m.id} before picking it up")
+        if sum(aboard.values()) > v.payload_capacity_kg + 1e-9:
+            errors.append(f"{v.id}: {sum(aboard.values()):.2f} kg aboard at {m.id}")
+    return errors
 
 
 def _relay_errors(s: Schedule) -> list[str]:
