@@ -3,7 +3,8 @@
 Each pattern turns an :class:`fleet.model.Inspection` into MAVLink mission items (TAKEOFF,
 DO_CHANGE_SPEED, gimbal / ROI commands, DO_SET_CAM_TRIGG_DIST start and stop around each pass,
 waypoints, RTL) plus the expected photos, flight time and energy (:class:`PatternPlan`).
-:func:`plan_inspection` picks the pattern from the target.
+:func:`plan_inspection` picks the pattern from the target; :func:`survey_parts` splits an area
+survey too large for one battery into battery-sized parts.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from fleet.model import AreaTarget, CorridorTarget, GeoPoint, Inspection, Vehicl
 from fleet.patterns.corridor import corridor_scan
 from fleet.patterns.frame import LocalFrame
 from fleet.patterns.plan import PatternPlan, ScanGeometry
+from fleet.patterns.split import SurveyPart, survey_parts
 from fleet.patterns.structure import structure_scan
 from fleet.patterns.survey import area_survey
 
@@ -20,10 +22,12 @@ __all__ = [
     "LocalFrame",
     "PatternPlan",
     "ScanGeometry",
+    "SurveyPart",
     "area_survey",
     "corridor_scan",
     "plan_inspection",
     "structure_scan",
+    "survey_parts",
 ]
 
 

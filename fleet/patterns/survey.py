@@ -11,6 +11,7 @@ intervals, so every point of the area lies within half a footprint of a photo ce
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from itertools import pairwise
 
 from shapely import affinity
@@ -99,6 +100,64 @@ def choose_entry(lines: list[Transect], home_xy: XY, turnaround_m: float) -> lis
     return min(variants, key=transit)
 
 
+@dataclass(frozen=True, slots=True)
+class SurveyLines:
+    """The transects of an area survey (sweep order, local frame) and how they are flown."""
+
+    frame: LocalFrame
+    lines: list[Transect]
+    alt_m: float
+    trigger_m: float
+    scan: ScanGeometry
+
+
+def survey_lines(inspection: Inspection, angle_deg: float | None = None) -> SurveyLines:
+    """Transects of ``inspection``'s area at its camera's altitude for the GSD.
+
+    Args:
+        inspection: the inspection (area target, camera, GSD, overlaps).
+        angle_deg: transect direction, counter-clockwise from east; None picks the fewest.
+
+    Raises:
+        ValidationError: the target is not an area.
+    """
+    target = inspection.target
+    if not isinstance(target, AreaTarget):
+        raise ValidationError(f"inspection {inspection.id!r}: area_survey needs an AreaTarget")
+    alt_m = inspection.distance_m
+    across_m, along_m = inspection.camera.footprint_m(alt_m)
+    spacing_m = across_m * (1 - inspection.side_overlap)
+    trigger_m = along_m * (1 - inspection.front_overlap)
+    frame = LocalFrame.around(target.polygon)
+    area = Polygon(frame.to_xy(target.polygon))
+    angle = best_angle_deg(area, spacing_m) if angle_deg is None else angle_deg % 180.0
+    lines = _transects(area, angle, spacing_m, trigger_m)
+    scan = ScanGeometry(alt_m, trigger_m, spacing_m, (across_m, along_m), (90.0 - angle) % 180.0)
+    return SurveyLines(frame, lines, alt_m, trigger_m, scan)
+
+
+def fly_lines(
+    inspection: Inspection,
+    vehicle: Vehicle,
+    home: GeoPoint,
+    survey: SurveyLines,
+    lines: list[Transect],
+    turnaround_m: float = 10.0,
+) -> PatternPlan:
+    """The plan photographing ``lines`` (some or all of ``survey``'s) from ``home`` and back,
+    entering at the end that needs the least transit."""
+    home_xy = survey.frame.to_xy([home.lon_lat])[0]
+    builder = PlanBuilder(survey.frame, home)
+    for start, end in choose_entry(lines, home_xy, turnaround_m):
+        builder.photographed_pass([start, end], survey.alt_m, survey.trigger_m, turnaround_m)
+    gimbal = [commands.gimbal_pitch_yaw(-90.0)] if vehicle.capabilities.gimbal else []
+    interval_s = inspection.camera.min_trigger_interval_s
+    speed = survey_speed_mps(vehicle, survey.trigger_m, interval_s)
+    return builder.finish(
+        vehicle, speed, survey.scan, takeoff_alt_m=survey.alt_m, prefix=gimbal, suffix=[]
+    )
+
+
 def area_survey(
     inspection: Inspection,
     vehicle: Vehicle,
@@ -122,22 +181,5 @@ def area_survey(
     Raises:
         ValidationError: the target is not an area.
     """
-    target = inspection.target
-    if not isinstance(target, AreaTarget):
-        raise ValidationError(f"inspection {inspection.id!r}: area_survey needs an AreaTarget")
-    alt_m = inspection.distance_m
-    across_m, along_m = inspection.camera.footprint_m(alt_m)
-    spacing_m = across_m * (1 - inspection.side_overlap)
-    trigger_m = along_m * (1 - inspection.front_overlap)
-    frame = LocalFrame.around(target.polygon)
-    area = Polygon(frame.to_xy(target.polygon))
-    angle = best_angle_deg(area, spacing_m) if angle_deg is None else angle_deg % 180.0
-    home_xy = frame.to_xy([home.lon_lat])[0]
-    lines = choose_entry(_transects(area, angle, spacing_m, trigger_m), home_xy, turnaround_m)
-    builder = PlanBuilder(frame, home)
-    for start, end in lines:
-        builder.photographed_pass([start, end], alt_m, trigger_m, turnaround_m)
-    gimbal = [commands.gimbal_pitch_yaw(-90.0)] if vehicle.capabilities.gimbal else []
-    speed = survey_speed_mps(vehicle, trigger_m, inspection.camera.min_trigger_interval_s)
-    scan = ScanGeometry(alt_m, trigger_m, spacing_m, (across_m, along_m), (90.0 - angle) % 180.0)
-    return builder.finish(vehicle, speed, scan, takeoff_alt_m=alt_m, prefix=gimbal, suffix=[])
+    survey = survey_lines(inspection, angle_deg)
+    return fly_lines(inspection, vehicle, home, survey, survey.lines, turnaround_m)

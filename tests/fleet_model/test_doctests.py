@@ -18,6 +18,7 @@ MODULES = [
     "fleet.patterns.survey",
     "fleet.patterns.corridor",
     "fleet.patterns.structure",
+    "fleet.patterns.split",
     "fleet.scheduler.docks",
 ]
 
