@@ -21,9 +21,9 @@ from fleet.patterns.frame import XY, LocalFrame
 from fleet.patterns.plan import (
     PatternPlan,
     PlanBuilder,
-    ScanGeometry,
     beyond,
     extend_to_multiple,
+    nadir_grid,
     survey_speed_mps,
 )
 from fleet.patterns.survey import transect_count
@@ -88,10 +88,9 @@ def corridor_scan(
     target = inspection.target
     if not isinstance(target, CorridorTarget):
         raise ValidationError(f"inspection {inspection.id!r}: corridor_scan needs a CorridorTarget")
-    alt_m = inspection.distance_m
-    across_m, along_m = inspection.camera.footprint_m(alt_m)
-    spacing_m = across_m * (1 - inspection.side_overlap)
-    trigger_m = along_m * (1 - inspection.front_overlap)
+    scan = nadir_grid(inspection)
+    alt_m, trigger_m = scan.camera_distance_m, scan.trigger_distance_m
+    spacing_m = scan.pass_spacing_m
     frame = LocalFrame.around(target.polyline)
     centre = LineString(frame.to_xy(target.polyline))
     passes = [
@@ -103,5 +102,4 @@ def corridor_scan(
         builder.photographed_pass(line, alt_m, trigger_m, turnaround_m)
     gimbal = [commands.gimbal_pitch_yaw(-90.0)] if vehicle.capabilities.gimbal else []
     speed = survey_speed_mps(vehicle, trigger_m, inspection.camera.min_trigger_interval_s)
-    scan = ScanGeometry(alt_m, trigger_m, spacing_m, (across_m, along_m))
     return builder.finish(vehicle, speed, scan, takeoff_alt_m=alt_m, prefix=gimbal, suffix=[])

@@ -13,7 +13,7 @@ from shapely.geometry import LineString
 
 from firmware_bridge.mission_item import MissionItem
 from fleet.energy import path_estimate
-from fleet.model import GeoPoint, Vehicle
+from fleet.model import GeoPoint, Inspection, Vehicle
 from fleet.patterns import commands
 from fleet.patterns.frame import XY, LocalFrame
 
@@ -76,6 +76,16 @@ class PatternPlan:
     def exit_lon_lat(self) -> tuple[float, float]:
         """Where the pattern ends, before the return to home."""
         return self.path[-4][0], self.path[-4][1]
+
+
+def nadir_grid(inspection: Inspection) -> ScanGeometry:
+    """Altitude, trigger distance, pass spacing and footprint of a downward-looking scan
+    (surveys and corridors) at the inspection's GSD and overlaps."""
+    alt_m = inspection.distance_m
+    across_m, along_m = inspection.camera.footprint_m(alt_m)
+    spacing_m = across_m * (1 - inspection.side_overlap)
+    trigger_m = along_m * (1 - inspection.front_overlap)
+    return ScanGeometry(alt_m, trigger_m, spacing_m, (across_m, along_m))
 
 
 def survey_speed_mps(vehicle: Vehicle, trigger_m: float, min_interval_s: float) -> float:

@@ -11,7 +11,7 @@ intervals, so every point of the area lies within half a footprint of a photo ce
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import pairwise
 
 from shapely import affinity
@@ -21,7 +21,14 @@ from fleet.errors import ValidationError
 from fleet.model import AreaTarget, GeoPoint, Inspection, Vehicle
 from fleet.patterns import commands
 from fleet.patterns.frame import XY, LocalFrame
-from fleet.patterns.plan import PatternPlan, PlanBuilder, ScanGeometry, beyond, survey_speed_mps
+from fleet.patterns.plan import (
+    PatternPlan,
+    PlanBuilder,
+    ScanGeometry,
+    beyond,
+    nadir_grid,
+    survey_speed_mps,
+)
 
 Transect = tuple[XY, XY]
 
@@ -124,16 +131,14 @@ def survey_lines(inspection: Inspection, angle_deg: float | None = None) -> Surv
     target = inspection.target
     if not isinstance(target, AreaTarget):
         raise ValidationError(f"inspection {inspection.id!r}: area_survey needs an AreaTarget")
-    alt_m = inspection.distance_m
-    across_m, along_m = inspection.camera.footprint_m(alt_m)
-    spacing_m = across_m * (1 - inspection.side_overlap)
-    trigger_m = along_m * (1 - inspection.front_overlap)
+    grid = nadir_grid(inspection)
+    spacing_m, trigger_m = grid.pass_spacing_m, grid.trigger_distance_m
     frame = LocalFrame.around(target.polygon)
     area = Polygon(frame.to_xy(target.polygon))
     angle = best_angle_deg(area, spacing_m) if angle_deg is None else angle_deg % 180.0
     lines = _transects(area, angle, spacing_m, trigger_m)
-    scan = ScanGeometry(alt_m, trigger_m, spacing_m, (across_m, along_m), (90.0 - angle) % 180.0)
-    return SurveyLines(frame, lines, alt_m, trigger_m, scan)
+    scan = replace(grid, track_angle_deg=(90.0 - angle) % 180.0)
+    return SurveyLines(frame, lines, grid.camera_distance_m, trigger_m, scan)
 
 
 def fly_lines(
