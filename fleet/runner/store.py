@@ -95,7 +95,12 @@ def items_from_json(data: dict[str, Any]) -> list[MissionItem] | None:
     raw = data.get("mission_items")
     if not raw:
         return None
-    return [MissionItem(**item) for item in raw]
+    return [MissionItem(**{k: _nan_if_null(v) for k, v in item.items()}) for item in raw]
+
+
+def _nan_if_null(value: Any) -> Any:
+    """A stored ``null`` parameter is MAVLink's NaN (see :func:`fleet.service.legs.leg_to_json`)."""
+    return float("nan") if value is None else value
 
 
 def flyable_missions(session: Session) -> list[MissionWork]:

@@ -85,7 +85,8 @@ def write_approval(
     """In the caller's transaction: schedule (if still requested), store the legs, approve.
 
     Returns:
-        The mission row, now ``approved`` on the vehicle of its first flying leg.
+        The mission row, now ``approved`` on the vehicle of its first flying leg (of its first
+        leg when none flies).
     """
     mission = session.get(MissionRow, mission_id)
     if mission is not None and mission.state == MissionState.REQUESTED.value:
@@ -102,7 +103,7 @@ def write_approval(
             )
         )
     approved = lifecycle.approve(session, mission_id, actor, commit=False, clock=lambda: now)
-    approved.vehicle_id = next(leg.vehicle_id for leg in legs if leg.flies)
+    approved.vehicle_id = next((leg.vehicle_id for leg in legs if leg.flies), legs[0].vehicle_id)
     session.add(approved)
     return approved
 
@@ -180,8 +181,7 @@ class Approved:
 
 def approve_delivery(
     context: ServiceContext,
-    mission_id: int,
-    operator_id: int,
+    scheduled: Scheduled,
     *,
     actor: str,
     not_before: datetime | None = None,
@@ -193,8 +193,7 @@ def approve_delivery(
 
     Args:
         context: the running service (planner, database, clock, bus).
-        mission_id: the mission, ``scheduled`` on a vehicle (``POST /scheduling/run``).
-        operator_id: the caller's operator (the mission must be theirs).
+        scheduled: the mission, scheduled on a drone, with its dock (:func:`load_scheduled`).
         actor: who approves (audited).
         not_before: earliest departure (e.g. the scheduler's trip departure, or when the
             vehicle is back from its previous mission).
@@ -204,26 +203,37 @@ def approve_delivery(
         The approved mission and when its drone is back at the dock.
 
     Raises:
-        Conflict: not scheduled, no buildings loaded, or the airspace stays busy.
-        BadRequest: not a delivery, or its vehicle is not a multicopter with a home dock.
+        Conflict: no buildings loaded, or the airspace stays busy.
+        BadRequest: not a delivery, or its vehicle is not a multicopter.
         PlanningError: no route exists (the planner says why).
     """
     s = settings or ApprovalSettings()
-    mission, vehicle, dock = _load(context, mission_id, operator_id)
+    mission, vehicle, dock = scheduled
+    if mission.kind != "delivery" or vehicle.kind != "multicopter":
+        raise BadRequest(f"mission {mission.id}: not a delivery by drone")
     for _ in range(s.race_attempts):
         legs, volumes = _plan_delivery(context, mission, vehicle, dock, s, not_before)
         outcome = book_legs(context, mission, legs, volumes, actor=actor)
         if not isinstance(outcome, Refused):
             with context.sessions() as session:
-                row = session.get(MissionRow, mission_id)
+                row = session.get(MissionRow, mission.id)
                 assert row is not None
                 return Approved(row, legs[-1].route.arrival)
-    raise Conflict(f"mission {mission_id}: the airspace was taken {s.race_attempts} times")
+    raise Conflict(f"mission {mission.id}: the airspace was taken {s.race_attempts} times")
 
 
-def _load(
-    context: ServiceContext, mission_id: int, operator_id: int
-) -> tuple[MissionRow, VehicleRow, Dock]:
+Scheduled = tuple[MissionRow, VehicleRow, Dock]
+"""A scheduled mission, the vehicle it is scheduled on and that vehicle's home dock."""
+
+
+def load_scheduled(context: ServiceContext, mission_id: int, operator_id: int) -> Scheduled:
+    """The caller's scheduled mission, its vehicle and the vehicle's home dock.
+
+    Raises:
+        NotFound: no such mission of the caller's operator.
+        Conflict: the mission is not scheduled on a vehicle.
+        BadRequest: its vehicle has no home dock.
+    """
     with context.sessions() as session:
         mission = session.get(MissionRow, mission_id)
         if mission is None or mission.operator_id != operator_id:
@@ -233,12 +243,10 @@ def _load(
                 f"mission {mission_id} is {mission.state}: only a mission scheduled on a vehicle "
                 "can be approved (POST /scheduling/run first)"
             )
-        if mission.kind != "delivery":
-            raise BadRequest(f"mission {mission_id}: only deliveries are approved by the service")
         vehicle = session.get(VehicleRow, mission.vehicle_id)
         dock = None if vehicle is None else session.get(Dock, vehicle.home_dock_id)
-        if vehicle is None or vehicle.kind != "multicopter" or dock is None:
-            raise BadRequest(f"mission {mission_id}: its vehicle is not a drone with a home dock")
+        if vehicle is None or dock is None:
+            raise BadRequest(f"mission {mission_id}: its vehicle has no home dock")
         return mission, vehicle, dock
 
 

@@ -38,6 +38,7 @@ class ServiceContext:
         runner: the object the runner factory yielded, if any.
         city: the buildings routes are planned over (``SKYFLEET_BUILDINGS_PATH`` or an upload).
         planner: the route planner prepared for ``city``.
+        ground_planner: the planner of ground robots' drives over ``city`` (street level).
     """
 
     settings: Settings
@@ -49,6 +50,7 @@ class ServiceContext:
     runner: object | None = None
     city: City | None = None
     planner: Planner | None = None
+    ground_planner: Planner | None = None
 
     @property
     def deconfliction(self) -> DeconflictionSettings:

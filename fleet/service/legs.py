@@ -7,6 +7,7 @@ length, duration and energy, plus its own mission items when the leg is more tha
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, replace
 from datetime import timedelta
 from typing import Any
@@ -37,11 +38,22 @@ def leg_to_json(leg: PlannedLeg) -> dict[str, Any]:
     if leg.cruise_speed_mps is not None:
         data["cruise_speed_mps"] = leg.cruise_speed_mps
     if leg.items is not None:
-        data["mission_items"] = [
-            {k: (int(v) if k in ("command", "frame") else v) for k, v in asdict(i).items()}
-            for i in leg.items
-        ]
+        data["mission_items"] = [_item_to_json(i) for i in leg.items]
     return data
+
+
+def _item_to_json(item: MissionItem) -> dict[str, Any]:
+    """A mission item as JSON; a NaN parameter (MAVLink's "unchanged") is stored as ``null``
+    (JSON has no NaN, and PostgreSQL refuses it)."""
+    out: dict[str, Any] = {}
+    for key, value in asdict(item).items():
+        if key in ("command", "frame"):
+            out[key] = int(value)
+        elif isinstance(value, float) and math.isnan(value):
+            out[key] = None
+        else:
+            out[key] = value
+    return out
 
 
 def route_to_json(route: Route) -> dict[str, Any]:

@@ -9,18 +9,22 @@ from shapely.geometry import Polygon
 from sqlmodel import Session, col, or_, select
 
 from airspace.city import City
-from airspace.planner import Planner
+from airspace.planner import Clearances, Planner
 from airspace.route import AltitudeReference, Route
 from airspace.zones import Zone, ZoneKind
 from fleet.service.context import ServiceContext
 from fleet.service.errors import Conflict
 from fleet.storage.tables import ZoneRow
 
+GROUND_CLEARANCES = Clearances(horizontal_m=2.0, vertical_m=0.0)
+"""A robot drives along streets: 2 m from walls, and never over a roof."""
+
 
 def use_city(context: ServiceContext, city: City) -> None:
     """Plan over ``city`` from now on (a new planner is prepared lazily per layer)."""
     context.city = city
     context.planner = Planner(city)
+    context.ground_planner = Planner(city, GROUND_CLEARANCES)
 
 
 def active_zones(session: Session, departure: datetime) -> list[Zone]:

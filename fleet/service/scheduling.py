@@ -17,31 +17,15 @@ from sqlmodel import Session, select
 from airspace.errors import AirspaceError
 from fleet import lifecycle
 from fleet.errors import FleetError
-from fleet.model import (
-    AreaTarget,
-    CameraModel,
-    Capabilities,
-    CorridorTarget,
-    Delivery,
-    Dock,
-    GeoPoint,
-    Inspection,
-    Mission,
-    Priority,
-    StructureTarget,
-    TimeWindow,
-    Vehicle,
-    VehicleKind,
-)
+from fleet.model import Mission
 from fleet.scheduler import Schedule, SchedulingProblem, schedule
-from fleet.service.approval import approve_delivery
+from fleet.service.approval_kinds import approve_mission
 from fleet.service.context import ServiceContext
+from fleet.service.domain import domain_dock, domain_mission, domain_vehicle
 from fleet.service.errors import BadRequest, ServiceError
 from fleet.service.security import Principal
 from fleet.storage.tables import Dock as DockRow
 from fleet.storage.tables import MissionRow, VehicleRow
-
-EMPTY_MASS_KG = {"multicopter": 6.0, "ground_robot": 40.0}
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,10 +45,11 @@ def build_and_schedule(
         BadRequest: the operator has no docks or no vehicle with a home dock.
     """
     docks = [
-        _dock(d) for d in session.exec(select(DockRow).where(DockRow.operator_id == operator_id))
+        domain_dock(d)
+        for d in session.exec(select(DockRow).where(DockRow.operator_id == operator_id))
     ]
     vehicles = [
-        _vehicle(v)
+        domain_vehicle(v)
         for v in session.exec(select(VehicleRow).where(VehicleRow.operator_id == operator_id))
         if v.home_dock_id is not None
     ]
@@ -77,7 +62,7 @@ def build_and_schedule(
     invalid: dict[str, str] = {}
     for row in session.exec(query):
         try:
-            missions.append(_mission(row))
+            missions.append(domain_mission(row))
         except (FleetError, KeyError, ValueError, TypeError) as exc:
             invalid[str(row.id)] = str(exc)
     problem = SchedulingProblem(
@@ -119,7 +104,7 @@ def approve_scheduled(
             for mission_id in _mission_ids([trip]):
                 start = trip.departure if free_at is None else max(trip.departure, free_at)
                 try:
-                    done = approve_delivery(
+                    done = approve_mission(
                         context,
                         int(mission_id),
                         user.operator_id,
@@ -136,77 +121,3 @@ def approve_scheduled(
 
 def _mission_ids(trips: Any) -> list[str]:
     return list(dict.fromkeys(s.mission_id for t in trips for s in t.stops if s.mission_id))
-
-
-def _dock(row: DockRow) -> Dock:
-    return Dock(
-        str(row.id), row.lon_deg, row.lat_deg, row.slots, row.charge_power_w, row.swap_time_s
-    )
-
-
-def _vehicle(row: VehicleRow) -> Vehicle:
-    spec = row.spec
-    camera = CameraModel(13.2, 8.8, 8.8, 5472, 3648) if spec.get("camera") else None
-    return Vehicle(
-        id=str(row.id),
-        kind=VehicleKind(row.kind),
-        empty_mass_kg=EMPTY_MASS_KG[row.kind],
-        payload_capacity_kg=float(spec.get("payload_capacity_kg", 2.0)),
-        battery_wh=float(spec.get("battery_wh", 500.0)),
-        cruise_speed_mps=float(spec.get("cruise_speed_mps", 12.0)),
-        home_dock_id=str(row.home_dock_id),
-        capabilities=Capabilities(camera=camera),
-    )
-
-
-def _point(data: dict[str, Any]) -> GeoPoint:
-    return GeoPoint(float(data["lon_deg"]), float(data["lat_deg"]))
-
-
-def _time(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
-def _mission(row: MissionRow) -> Mission:
-    spec = row.spec
-    if row.kind == "delivery":
-        return Delivery(
-            id=str(row.id),
-            pickup=_point(spec["pickup"]),
-            dropoff=_point(spec["dropoff"]),
-            payload_kg=float(spec["payload_kg"]),
-            earliest_pickup=_time(spec["earliest_pickup"]),
-            latest_delivery=_time(spec["latest_delivery"]),
-            priority=Priority(row.priority),
-            robot_only_dropoff=bool(spec.get("robot_only_dropoff", False)),
-            relay_requested=bool(spec.get("relay_requested", False)),
-        )
-    cam = spec["camera"]
-    return Inspection(
-        id=str(row.id),
-        target=_target(spec["target"]),
-        camera=CameraModel(
-            cam["sensor_width_mm"],
-            cam["sensor_height_mm"],
-            cam["focal_length_mm"],
-            cam["image_width_px"],
-            cam["image_height_px"],
-        ),
-        gsd_cm_per_px=float(spec["gsd_cm_per_px"]),
-        window=TimeWindow(_time(spec["window_start"]), _time(spec["window_end"])),
-        front_overlap=float(spec["front_overlap"]),
-        side_overlap=float(spec["side_overlap"]),
-        priority=Priority(row.priority),
-    )
-
-
-def _target(data: dict[str, Any]) -> AreaTarget | CorridorTarget | StructureTarget:
-    if data["type"] == "area":
-        return AreaTarget(tuple((p[0], p[1]) for p in data["polygon"]))
-    if data["type"] == "corridor":
-        return CorridorTarget(tuple((p[0], p[1]) for p in data["polyline"]), data["width_m"])
-    return StructureTarget(
-        tuple((p[0], p[1]) for p in data["footprint"]),
-        data["height_m"],
-        standoff_m=data.get("standoff_m"),
-    )

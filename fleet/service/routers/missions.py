@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from fleet import lifecycle
 from fleet.lifecycle import MissionState
-from fleet.service.approval import approve_delivery
+from fleet.service import approval_kinds
 from fleet.service.deps import Commander, ContextDep, CurrentUser, Dispatcher, SessionDep, owned
 from fleet.service.errors import NotFound
 from fleet.service.events import EventBus
@@ -97,10 +97,13 @@ def cancel_mission(
 def approve_mission(
     mission_id: RowId, session: SessionDep, context: ContextDep, user: Dispatcher
 ) -> MissionPublic:
-    """Plan a scheduled delivery's legs over the city, fix conflicts (delay, other cruise
-    height, reroute), reserve one intent for them and approve it; 409 when the airspace stays
-    busy or the mission is not scheduled, 422 when no route exists."""
-    approve_delivery(context, mission_id, user.operator_id, actor=user.actor)
+    """Plan a scheduled mission's legs over the city and approve it: a drone delivery's
+    legs with conflicts fixed (delay, other cruise height, reroute) and one intent reserved;
+    an inspection's pattern flight (transit, pattern, transit back) reserved at the first
+    free departure in its window; a ground robot's drive planned at street level, approved
+    without an intent. 409 when the airspace stays busy or the mission is not scheduled,
+    400 when its vehicle cannot do it, 422 when no route exists."""
+    approval_kinds.approve_mission(context, mission_id, user.operator_id, actor=user.actor)
     mission = owned(session, MissionRow, mission_id, user)
     session.refresh(mission)
     return _public(session, mission, with_legs=True)
