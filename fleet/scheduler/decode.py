@@ -210,7 +210,7 @@ def _stops(
     if task.parcels:
         return _parcel_stops(task, at, (arrive, begin), done)
     if first is StopKind.INSPECT:
-        return [Stop(task.mission_id, first, task.start, at(arrive), at(begin), at(end))]
+        return [Stop(task.mission_id, first, task.start, at(arrive), at(begin), at(end), task.part)]
     drop = at(end - task.tail_s)
     return [
         Stop(task.mission_id, first, task.start, at(arrive), at(begin), at(begin + task.head_s)),

@@ -109,8 +109,9 @@ def prepare(
     horizon_s = (problem.end - problem.start).total_seconds()
     kept, screened = screen(tasks, fleet, mats, n_docks, horizon_s)
     kept, screened = resolve_batches(kept, screened)
-    kept, partnerless = _complete_relays(kept)
-    rejected += screened + partnerless
+    rejected += screened
+    kept, incomplete = _complete_groups(kept, rejected)
+    rejected += incomplete
     unassigned = [Unassigned(r.mission_id, r.reason, r.detail) for r in rejected]
     if not kept:
         return None, unassigned
@@ -145,7 +146,7 @@ def _tasks(
                 mission, fleet.classes, legs, problem.start, problem.transfer_points
             )
         else:
-            made = inspection_tasks(mission, fleet.classes, work, problem.start)
+            made = inspection_tasks(mission, fleet.classes, work, problem.start, problem.docks)
         if isinstance(made, Rejection):
             rejected.append(made)
         else:
@@ -157,19 +158,28 @@ def _tasks(
     return tasks, rejected
 
 
-def _complete_relays(tasks: list[Task]) -> tuple[list[Task], list[Rejection]]:
-    """Drop a relay half whose partner was screened out (the mission is rejected once)."""
+def _complete_groups(
+    tasks: list[Task], rejected: list[Rejection]
+) -> tuple[list[Task], list[Rejection]]:
+    """Drop a relay half or survey part whose partner or sibling was screened out (a mission
+    not already rejected is rejected once)."""
     keys = {t.key for t in tasks}
-    kept = [t for t in tasks if t.partner is None or t.partner in keys]
-    gone = [t for t in tasks if t.partner is not None and t.partner not in keys]
-    return kept, [
-        Rejection(
-            t.mission_id,
-            UnassignedReason.NO_CAPABLE_VEHICLE,
-            f"{t.key}: relay partner leg cannot be served",
+    kept = [t for t in tasks if all(k in keys for k in t.together)]
+    known = {r.mission_id for r in rejected}
+    out = []
+    for t in tasks:
+        if all(k in keys for k in t.together) or t.mission_id in known:
+            continue
+        known.add(t.mission_id)
+        what = "relay partner leg" if t.partner else "another part of the split survey"
+        out.append(
+            Rejection(
+                t.mission_id,
+                UnassignedReason.NO_CAPABLE_VEHICLE,
+                f"{t.key}: {what} cannot be served",
+            )
         )
-        for t in gone
-    ]
+    return kept, out
 
 
 def _restrict(
@@ -208,11 +218,11 @@ def _decode(
             break
         out.update(orphans)
     vehicles = tuple(VehicleSchedule(v.id, tuple(trips.get(v.id, []))) for v in problem.vehicles)
-    return vehicles, [
-        Unassigned(m, u.reason, u.detail)
-        for i, u in out.items()
-        for m in built.tasks[i].mission_ids
-    ]
+    lost: dict[str, Unassigned] = {}  # one entry per mission (a survey has several parts)
+    for i, u in sorted(out.items()):
+        for m in built.tasks[i].mission_ids:
+            lost.setdefault(m, Unassigned(m, u.reason, u.detail))
+    return vehicles, list(lost.values())
 
 
 def dock_calendar(problem: SchedulingProblem) -> DockCalendar:
@@ -230,11 +240,13 @@ def dock_calendar(problem: SchedulingProblem) -> DockCalendar:
 
 
 def _orphans(built: Built, placed: set[int], index: dict[str, int]) -> dict[int, Unassigned]:
-    """Placed relay halves whose partner is not placed (they are taken out too)."""
+    """Placed relay halves or survey parts whose partner or sibling is not placed (they are
+    taken out too)."""
     out = {}
     for i in placed:
         task = built.tasks[i]
-        if task.partner is not None and index[task.partner] not in placed:
+        if any(index[k] not in placed for k in task.together):
             why = UnassignedReason.FLEET_BUSY
-            out[i] = Unassigned(task.mission_id, why, f"{task.key}: its relay partner is left out")
+            what = "its relay partner" if task.partner else "another part of the split survey"
+            out[i] = Unassigned(task.mission_id, why, f"{task.key}: {what} is left out")
     return out

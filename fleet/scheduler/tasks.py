@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from fleet.energy import hover_estimate
-from fleet.model import Delivery, GeoPoint, Inspection, Priority, Vehicle, VehicleKind
+from fleet.model import Delivery, Dock, GeoPoint, Inspection, Priority, Vehicle, VehicleKind
 from fleet.model.places import TimeWindow
 from fleet.scheduler.legcost import LegCostModel, local_xy_m
 from fleet.scheduler.types import InspectionWorkFn, StopKind, UnassignedReason
@@ -64,6 +64,13 @@ class Task:
     head_s: float = 0.0  # service at the start point (pickup) within the task's service
     tail_s: float = 0.0  # service at the end point (dropoff)
     parcels: tuple[Parcel, ...] = ()  # several deliveries carried at once (else one)
+    siblings: tuple[str, ...] = ()  # other parts of a split survey: all placed, or none
+    part: int | None = None  # which part of a split survey
+
+    @property
+    def together(self) -> tuple[str, ...]:
+        """Keys of the tasks that must be placed with this one (relay partner, survey parts)."""
+        return (self.partner, *self.siblings) if self.partner else self.siblings
 
     @property
     def mission_ids(self) -> tuple[str, ...]:
@@ -193,36 +200,49 @@ def _carry(
 
 
 def inspection_tasks(
-    inspection: Inspection, classes: list[Vehicle], work: InspectionWorkFn, start: datetime
+    inspection: Inspection,
+    classes: list[Vehicle],
+    work: InspectionWorkFn,
+    start: datetime,
+    docks: tuple[Dock, ...] = (),
 ) -> list[Task] | Rejection:
-    """One task per occurrence of ``inspection``, or why no vehicle class can fly it."""
+    """One task per occurrence of ``inspection`` (one per part and occurrence when an area
+    survey is split for the battery, see :mod:`fleet.scheduler.survey_split`), or why no
+    vehicle class can fly it."""
+    from fleet.scheduler.survey_split import split_survey  # it imports Service from here
+
     capable, refusals = _camera_capable(inspection, classes)
     if not capable:
         detail = f"inspection {inspection.id!r}: no capable vehicle ({'; '.join(refusals)})"
         return Rejection(inspection.id, UnassignedReason.NO_CAPABLE_VEHICLE, detail)
-    service: dict[int, Service] = {}
-    entry = None
-    for k in capable:
-        w = work(inspection, classes[k])
-        service[k] = Service(w.duration_s, w.energy_wh, 0.0)
-        entry = w.entry
-    assert entry is not None
+    parts = split_survey(inspection, classes, capable, docks)
+    if parts is None:
+        whole = {k: work(inspection, classes[k]) for k in capable}
+        entry = next(iter(whole.values())).entry
+        services = {k: Service(w.duration_s, w.energy_wh, 0.0) for k, w in whole.items()}
+        parts = [(entry, entry, services)]
     occurrences: tuple[TimeWindow, ...] = inspection.occurrences
-    kinds = (StopKind.INSPECT, StopKind.INSPECT)
-    return [
-        Task(
-            inspection.id if len(occurrences) == 1 else f"{inspection.id}#{i}",
-            inspection.id,
-            entry,
-            entry,
-            kinds,
-            _seconds(w.start, start),
-            _seconds(w.end, start),
-            inspection.priority,
-            service,
-        )
-        for i, w in enumerate(occurrences)
-    ]
+    tasks = []
+    for i, window in enumerate(occurrences):
+        key = inspection.id if len(occurrences) == 1 else f"{inspection.id}#{i}"
+        keys = [key if len(parts) == 1 else f"{key}.part{j}" for j in range(len(parts))]
+        for j, (entry, exit_, service) in enumerate(parts):
+            tasks.append(
+                Task(
+                    keys[j],
+                    inspection.id,
+                    entry,
+                    exit_,
+                    (StopKind.INSPECT, StopKind.INSPECT),
+                    _seconds(window.start, start),
+                    _seconds(window.end, start),
+                    inspection.priority,
+                    service,
+                    siblings=tuple(k for k in keys if k != keys[j]),
+                    part=j if len(parts) > 1 else None,
+                )
+            )
+    return tasks
 
 
 def _camera_capable(inspection: Inspection, classes: list[Vehicle]) -> tuple[list[int], list[str]]:

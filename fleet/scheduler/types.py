@@ -107,7 +107,12 @@ class StopKind(StrEnum):
 @dataclass(frozen=True, slots=True)
 class Stop:
     """One visit: the mission, what is done, where, and when the vehicle arrives, starts the
-    work (after any wait for the window) and leaves."""
+    work (after any wait for the window) and leaves.
+
+    An area survey too large for one battery is flown in parts, one INSPECT stop each, at the
+    part's entry; ``part`` says which of :func:`fleet.patterns.survey_parts` (called with the
+    inspection flown with the vehicle's camera, its nearest dock and 85 % of its budget).
+    """
 
     mission_id: str
     kind: StopKind
@@ -115,6 +120,7 @@ class Stop:
     arrival: datetime
     begin: datetime
     departure: datetime
+    part: int | None = None  # of a split survey: index in fleet.patterns.survey_parts' output
 
 
 @dataclass(frozen=True, slots=True)
