@@ -13,6 +13,8 @@ and multi-trip, solved by :func:`fleet.scheduler.schedule` within the time limit
 Usage::
 
     .venv/bin/python benchmarks/bench_scheduler.py --instances C101 R2 --time-limit 2
+    .venv/bin/python benchmarks/bench_scheduler.py --part drone            # ~10 s
+    .venv/bin/python benchmarks/bench_scheduler.py --part drone --dock-slots 3 --no-write
     nohup .venv/bin/python benchmarks/bench_scheduler.py > /tmp/bench_scheduler.log 2>&1 &
 """
 
@@ -38,6 +40,7 @@ from fleet.scheduler import (
     SchedulingProblem,
     StopKind,
     StraightLineLegCost,
+    Trip,
     schedule,
 )
 from fleet.scheduler.engine import solve_vrptw
@@ -198,8 +201,9 @@ def shinjuku_bbox() -> tuple[float, float, float, float]:
     return min(lons), min(lats), max(lons), max(lats)
 
 
-def drone_problem(seed: int) -> SchedulingProblem:
-    """1,000 deliveries, 100 drones at 5 battery-swap docks, 20 shops, over Shinjuku, 4 hours."""
+def drone_problem(seed: int, dock_slots: int = 20) -> SchedulingProblem:
+    """1,000 deliveries, 100 drones at 5 battery-swap docks, 20 shops, over Shinjuku, 4 hours
+    (``dock_slots`` swap stations per dock: 20, one per drone based there, never binds)."""
     rng = random.Random(seed)
     west, south, east, north = shinjuku_bbox()
 
@@ -212,7 +216,7 @@ def drone_problem(seed: int) -> SchedulingProblem:
             f"dock{i}",
             west + fx * (east - west),
             south + fy * (north - south),
-            slots=20,
+            slots=dock_slots,
             swap_time_s=180.0,
         )
         for i, (fx, fy) in enumerate(corners)
@@ -245,9 +249,9 @@ def drone_problem(seed: int) -> SchedulingProblem:
     return SchedulingProblem(drones, docks, tuple(missions), start, start + timedelta(hours=4))
 
 
-def run_drone(time_limit_s: float, seed: int, write: bool) -> str:
+def run_drone(time_limit_s: float, seed: int, write: bool, dock_slots: int = 20) -> str:
     """Schedule the drone-scale problem; figures against a greedy dispatcher in the same run."""
-    problem = drone_problem(seed)
+    problem = drone_problem(seed, dock_slots)
     began = time.perf_counter()
     plan = schedule(problem, time_limit_s=time_limit_s, seed=seed)
     wall_s = time.perf_counter() - began
@@ -257,6 +261,7 @@ def run_drone(time_limit_s: float, seed: int, write: bool) -> str:
     figures = {
         "wall_s": round(wall_s, 2),
         "search_budget_s": time_limit_s,
+        "dock_slots": dock_slots,
         "scheduled": len(plan.assignment()),
         "unassigned": len(plan.unassigned),
         "unassigned_by_reason": dict(Counter(u.reason.value for u in plan.unassigned)),
@@ -264,6 +269,9 @@ def run_drone(time_limit_s: float, seed: int, write: bool) -> str:
         "makespan_min": round(plan.makespan.total_seconds() / 60, 1),
         "vehicles_used": plan.vehicles_used,
         "trips": len(plan.trips),
+        "trips_with_several_parcels_aboard": sum(1 for _, t in plan.trips if _most_aboard(t) > 1),
+        "most_parcels_aboard": max((_most_aboard(t) for _, t in plan.trips), default=0),
+        "dock_slot_waits": sum(1 for _, t in plan.trips if t.recharge_begin > t.arrival),
         "energy_kwh": round(plan.energy_wh / 1000, 2),
         "baseline_scheduled": base["scheduled"],
         "baseline_makespan_min": base["makespan_min"],
@@ -281,11 +289,20 @@ def _medical(problem: SchedulingProblem) -> set[str]:
     return {m.id for m in problem.missions if m.priority is Priority.MEDICAL}
 
 
+def _most_aboard(trip: Trip) -> int:
+    aboard = most = 0
+    for stop in trip.stops:
+        aboard += {StopKind.PICKUP: 1, StopKind.DROPOFF: -1}.get(stop.kind, 0)
+        most = max(most, aboard)
+    return most
+
+
 def check_plan(problem: SchedulingProblem, plan: Schedule) -> list[str]:
-    """Independent checks: energy per trip, windows, no overlap, nothing silently dropped."""
+    """Independent checks: energy per trip, windows, no overlap, payload aboard within capacity,
+    dock slots never exceeded, nothing silently dropped."""
     vehicles = {v.id: v for v in problem.vehicles}
     missions = {m.id: m for m in problem.missions}
-    bad: list[str] = []
+    bad: list[str] = _slot_violations(problem, plan)
     if set(missions) != set(plan.assignment()) | {u.mission_id for u in plan.unassigned}:
         bad.append("missions silently dropped")
     for vs in plan.vehicles:
@@ -296,14 +313,36 @@ def check_plan(problem: SchedulingProblem, plan: Schedule) -> list[str]:
             if trip.departure < ready:
                 bad.append(f"{vs.vehicle_id}: trips overlap")
             ready = trip.ready_again
+            aboard_kg = 0.0
             for stop in trip.stops:
                 m = missions[stop.mission_id]
                 assert isinstance(m, Delivery)
+                aboard_kg += m.payload_kg * (stop.kind is StopKind.PICKUP)
+                aboard_kg -= m.payload_kg * (stop.kind is StopKind.DROPOFF)
+                if aboard_kg > vehicles[vs.vehicle_id].payload_capacity_kg + 1e-9:
+                    bad.append(f"{vs.vehicle_id}: overloaded at {m.id}")
                 if stop.kind is StopKind.PICKUP and stop.begin < m.earliest_pickup:
                     bad.append(f"{m.id}: early pickup")
                 if stop.kind is StopKind.DROPOFF and stop.departure > m.latest_delivery:
                     bad.append(f"{m.id}: late delivery")
     return bad[:10]
+
+
+def _slot_violations(problem: SchedulingProblem, plan: Schedule) -> list[str]:
+    """Docks recharging more vehicles at once than they have slots (sweep over events)."""
+    events: dict[str, list[tuple[datetime, int]]] = {d.id: [] for d in problem.docks}
+    for _, trip in plan.trips:
+        if trip.ready_again > trip.recharge_begin:
+            events[trip.end_dock_id] += [(trip.recharge_begin, 1), (trip.ready_again, -1)]
+    bad = []
+    for dock in problem.docks:
+        held = 0
+        for _, delta in sorted(events[dock.id]):
+            held += delta
+            if held > dock.slots:
+                bad.append(f"{dock.id}: {held} vehicles in {dock.slots} slots")
+                break
+    return bad
 
 
 def greedy_baseline(problem: SchedulingProblem) -> dict[str, float]:
@@ -361,6 +400,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--drone-time-limit", type=float, default=5.0, help="search budget of the drone run"
     )
+    parser.add_argument(
+        "--dock-slots", type=int, default=20, help="swap stations per dock in the drone run"
+    )
     parser.add_argument("--no-write", action="store_true", help="do not write results files")
     parser.add_argument(
         "--summarise", action="store_true", help="only re-print the last Solomon run's tables"
@@ -379,7 +421,7 @@ def main(argv: list[str] | None = None) -> int:
             if "pyvrp" in args.solvers:
                 print(f"solutions written to {write_solutions(rows, 'pyvrp')}")
     if args.part in ("drone", "all"):
-        print(run_drone(args.drone_time_limit, args.seed, not args.no_write))
+        print(run_drone(args.drone_time_limit, args.seed, not args.no_write, args.dock_slots))
     return 0
 
 

@@ -156,10 +156,8 @@ class _Replay:
     def close(self, dock: int) -> None:
         if not self.trip_tasks:
             return
+        dock = self._landing_dock(dock)
         e, t, d = self.leg(self.pos, dock)
-        if self.trip_energy_wh + e > self.budget_wh:
-            dock = self.nearest_dock(self.pos)
-            e, t, d = self.leg(self.pos, dock)
         energy = self.trip_energy_wh + e
         arrival = self.time_s + t
         service_s = self.docks[dock].recharge_time_s(energy)
@@ -169,6 +167,22 @@ class _Replay:
         self.trips.append(trip)
         self.trip_tasks, self.trip_energy_wh, self.trip_distance_m = [], 0.0, 0.0
         self.time_s, self.pos, self.slot_wait_s = ready, dock, begin - arrival
+
+    def _landing_dock(self, planned: int) -> int:
+        """``planned`` when it is in range and has a free slot on landing; else the dock in
+        range where the vehicle is ready again first (fewest Wh on ties); else the nearest."""
+        options = []
+        for j in range(len(self.docks)):
+            e, t, _ = self.leg(self.pos, j)
+            if self.trip_energy_wh + e > self.budget_wh:
+                continue
+            arrival = self.time_s + t
+            service_s = self.docks[j].recharge_time_s(self.trip_energy_wh + e)
+            begin = self.calendar.earliest(j, arrival, service_s)
+            if j == planned and begin <= arrival:
+                return planned
+            options.append((begin + service_s, e, j))
+        return min(options)[2] if options else self.nearest_dock(self.pos)
 
     def _trip(
         self, dock: int, landed: tuple[float, float, float], energy: float, dist: float

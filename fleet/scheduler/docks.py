@@ -4,10 +4,13 @@ PyVRP has no shared-resource constraint (a reload depot serves any number of veh
 once), so slots are enforced by a documented post-pass inside the exact replay
 (:mod:`fleet.scheduler.decode`): every recharge or swap is booked in a :class:`DockCalendar`
 at the earliest instant from the vehicle's landing at which a slot stays free for the whole
-service. A vehicle that lands at a full dock waits on the apron (landed, no energy drawn, no
-slot held) and takes off later; the following trip is re-timed, its time windows and energy
-re-checked, and a mission it can no longer keep is returned with
-:attr:`~fleet.scheduler.types.UnassignedReason.DOCK_SLOTS_FULL` and the wait in the detail.
+service. When the dock the engine chose would make the vehicle wait, it lands instead at the
+dock (within its remaining energy) where it is ready again first. A vehicle that still has to
+wait does so on the apron (landed, no energy drawn, no slot held) and takes off later; the
+following trip is re-timed, its time windows and energy re-checked, and a mission it can no
+longer keep is returned with :attr:`~fleet.scheduler.types.UnassignedReason.DOCK_SLOTS_FULL`
+and the wait in the detail. Vehicles are replayed most urgent work first (the highest
+priority on their routes), so they get slots before the others.
 
 Occupancy intervals are half-open, ``[start, end)``: a vehicle leaving a slot at ``t`` frees
 it for one arriving at ``t``; a zero-length service (a 0 s swap) holds no slot.
@@ -63,13 +66,19 @@ class DockCalendar:
         Returns:
             The start of the booked service (the slot wait is ``start - earliest_s``).
         """
+        start = self.earliest(dock, earliest_s, duration_s)
+        if duration_s > EPS_S:
+            self.bookings[dock].append((start, start + duration_s))
+        return start
+
+    def earliest(self, dock: int, earliest_s: float, duration_s: float) -> float:
+        """The start :meth:`book` would give, without booking."""
         if duration_s <= EPS_S:
             return earliest_s
         held = self.bookings[dock]
         candidates = sorted({earliest_s, *(e for _, e in held if e > earliest_s)})
         for start in candidates:
             if self._fits(held, start, start + duration_s, self.slots[dock]):
-                held.append((start, start + duration_s))
                 return start
         raise AssertionError("unreachable: the last booking's end always fits")
 

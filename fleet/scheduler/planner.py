@@ -196,6 +196,9 @@ def _decode(
 ) -> tuple[tuple[VehicleSchedule, ...], list[Unassigned]]:
     """Replay the engine's routes exactly; keep relays whole; report every task left out."""
     orders = engine_routes(built, solution)
+    orders.sort(
+        key=lambda o: -max((built.tasks[i].priority.rank for t, _ in o.trips for i in t), default=0)
+    )
     served = {i for o in orders for trip, _ in o.trips for i in trip}
     out: dict[int, Unassigned] = {
         i: Unassigned(t.mission_id, UnassignedReason.FLEET_BUSY, f"{t.key}: {BUSY}")

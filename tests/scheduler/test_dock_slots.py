@@ -93,20 +93,35 @@ def test_a_single_slot_makes_vehicles_take_turns() -> None:
     assert max(waits) > timedelta(0), "the scenario must contend for the slot to test anything"
 
 
-def test_mission_lost_to_a_full_dock_is_reported_with_the_wait() -> None:
+def busy_dock_problem(*spare: Dock) -> SchedulingProblem:
+    """A drone whose only-slot home dock is taken for 3 h a minute after it leaves, two
+    deliveries 20 minutes apart, and ``spare`` docks."""
     dock = Dock("dock0", 139.69, 35.69, slots=1, swap_time_s=120.0)
     near = GeoPoint(139.692, 35.691), GeoPoint(139.694, 35.689)
     first = Delivery("first", *near, 1.0, T0, T0 + timedelta(minutes=20))
     later = Delivery("later", *near, 1.0, T0 + timedelta(minutes=40), T0 + timedelta(minutes=70))
     busy = DockOccupancy("dock0", T0 + timedelta(minutes=1), T0 + timedelta(hours=3))
-    p = SchedulingProblem(
+    return SchedulingProblem(
         (drone("d0", "dock0"),),
-        (dock,),
+        (dock, *spare),
         (first, later),
         T0,
         T0 + timedelta(hours=5),
         occupied=(busy,),
     )
+
+
+def test_a_vehicle_lands_at_another_dock_when_its_own_is_full() -> None:
+    p = busy_dock_problem(Dock("dock1", 139.695, 35.69, slots=1, swap_time_s=120.0))
+    s = schedule(p, time_limit_s=2.0, max_iterations=100, seed=0)
+    assert check_schedule(p, s) == []
+    assert occupancy_errors(p, s) == []
+    assert set(s.assignment()) == {"first", "later"}
+    assert s.trips[0][1].end_dock_id == "dock1"
+
+
+def test_mission_lost_to_a_full_dock_is_reported_with_the_wait() -> None:
+    p = busy_dock_problem()
     s = schedule(p, time_limit_s=2.0, max_iterations=100, seed=0)
     assert check_schedule(p, s) == []
     assert occupancy_errors(p, s) == []
