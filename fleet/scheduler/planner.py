@@ -1,11 +1,15 @@
 """The fleet scheduler: assign and order deliveries and inspections over vehicles and docks.
 
-:func:`schedule` turns missions into tasks (:mod:`fleet.scheduler.tasks`), screens out what no
-vehicle can do alone (with the reason), encodes the rest for PyVRP
+:func:`schedule` turns missions into tasks (:mod:`fleet.scheduler.tasks`: light parcels from one
+pickup also as multi-parcel tasks, :mod:`fleet.scheduler.batching`; an area survey larger than
+a battery as one task per part, :mod:`fleet.scheduler.survey_split`; inspections only for
+vehicles whose camera can fly them), screens out what no vehicle can do alone (with the
+reason), encodes the rest for PyVRP
 (:mod:`fleet.scheduler.build`: time windows, payload and capability per vehicle class, energy
 per trip with recharge or battery swap at any dock, priorities as prizes so a medical mission
 is never left out for a normal one), solves within the time limit, and replays the routes
-exactly (:mod:`fleet.scheduler.decode`). :func:`replan` does it again for what has not started.
+exactly (:mod:`fleet.scheduler.decode`), booking every recharge in the docks' slots
+(:mod:`fleet.scheduler.docks`). :func:`replan` does it again for what has not started.
 """
 
 from __future__ import annotations
