@@ -116,19 +116,17 @@ class DeconflictionEngine:
             priority: the candidate's priority (which intents block is decided by the rules).
             max_delay_s: the horizon; intervals entirely beyond it are left out.
         """
-        tol = self.settings.intersection_tolerance_m
         windows: list[tuple[float, float]] = []
         with self._lock:
             for shape in self._index.shapes(volumes):
-                box = list(shape.bounds(0.0))
-                box[7] += max_delay_s
-                for intent_id, _, other in self._index.candidates(tuple(box)):
-                    if not self._blocks(self._intents[intent_id].priority, priority):
+                # one second of slack: the exact window test below decides
+                for other in self._index.meeting(shape, max_delay_s + 1.0):
+                    if not self._blocks(self._intents[other.intent_id].priority, priority):
                         continue
-                    if shape.bands_meet(other, tol) and shape.outlines_meet(other, tol):
-                        lo, hi = other.start_s - shape.end_s, other.end_s - shape.start_s
-                        if hi > 0 and lo < max_delay_s:
-                            windows.append((lo, hi))
+                    lo = other.shape.start_s - shape.end_s
+                    hi = other.shape.end_s - shape.start_s
+                    if hi > 0 and lo < max_delay_s:
+                        windows.append((lo, hi))
         return windows
 
     # -------------------------------------------------------------- mutations

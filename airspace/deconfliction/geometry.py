@@ -22,6 +22,7 @@ False
 
 from __future__ import annotations
 
+import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
@@ -34,8 +35,8 @@ __all__ = ["LocalProjection", "VolumeShape"]
 class VolumeShape:
     """A volume prepared for exact tests: metric outline, inflation radius, band, times (s).
 
-    The shapely geometry is built (and prepared) only when an exact outline test needs it: most
-    index candidates are rejected by the cheaper box, time and altitude tests first.
+    The shapely geometry is built only when an exact outline test needs it: most index
+    candidates are rejected by the cheaper box, time and altitude tests first.
     """
 
     __slots__ = (
@@ -95,19 +96,26 @@ class VolumeShape:
         )
 
     @property
-    def geometry(self) -> BaseGeometry:
-        """The prepared shapely outline (a point for a circle), built on first use."""
+    def outline(self) -> BaseGeometry:
+        """The shapely outline (a point for a circle), built on first use, maybe unprepared."""
         if self._geometry is None:
             geometry: BaseGeometry
             if len(self.points_m) == 1:
                 geometry = shapely.Point(self.points_m[0])
             else:
-                geometry = shapely.polygons(self.points_m)
+                geometry = shapely.Polygon(shapely.linearrings(np.array(self.points_m)))
                 if not shapely.is_valid(geometry):
                     geometry = shapely.make_valid(geometry)
-            shapely.prepare(geometry)
             self._geometry = geometry
         return self._geometry
+
+    @property
+    def geometry(self) -> BaseGeometry:
+        """The prepared shapely outline, built on first use (indexed volumes are tested many
+        times; a one-off query volume uses the cheaper :attr:`outline`)."""
+        geometry = self.outline
+        shapely.prepare(geometry)
+        return geometry
 
     def bounds(self, pad_m: float) -> tuple[float, ...]:
         """Interleaved 4D box (x, y, z, t mins then maxes), padded laterally and vertically."""
