@@ -18,6 +18,7 @@ from airspace.conformance import (
     BecameContingent,
     ConformanceEvent,
     ConformanceMonitor,
+    ConformanceSettings,
     LeftVolumes,
     PositionReport,
     Recovered,
@@ -41,12 +42,17 @@ class FlightConformance:
     excursions: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
-    def of(cls, f3548: dict[str, Any], log: list[dict[str, Any]]) -> FlightConformance:
+    def of(
+        cls,
+        f3548: dict[str, Any],
+        log: list[dict[str, Any]],
+        settings: ConformanceSettings | None = None,
+    ) -> FlightConformance:
         """A monitor for the (Activated) intent stored as ``f3548``; excursions go to ``log``."""
         intent = intent_from_json(f3548)
         engine = DeconflictionEngine()
         engine.restore([intent])
-        return cls(intent.id, ConformanceMonitor(engine, intent.id), log)
+        return cls(intent.id, ConformanceMonitor(engine, intent.id, settings), log)
 
     def observe(self, position: Position, when: datetime) -> tuple[ConformanceEvent, ...]:
         """Feed one telemetry fix (AMSL altitude converted to W84 with the geoid)."""

@@ -17,14 +17,15 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from airspace.conformance import StillNonconforming
+from airspace.conformance import ConformanceEvent, StillNonconforming
 from airspace.errors import IllegalTransition
 from airspace.intents import IntentState
 from firmware_bridge.telemetry import LinkState, Position
 from fleet.lifecycle import MissionState, advance
-from fleet.runner.conformance import FlightConformance, describe, save_intent
+from fleet.runner.conformance import ACTOR, FlightConformance, describe, save_intent
 from fleet.runner.flight import LegPlan
 from fleet.runner.items import cruise_speed_mps, drive_items, flight_items
+from fleet.runner.response import RECALLS, audit_command, send
 from fleet.runner.store import (
     LegRecord,
     MissionWork,
@@ -37,6 +38,7 @@ from fleet.runner.store import (
     set_vehicle_status,
 )
 from fleet.runner.track import TrackPoint
+from fleet.service.ports import VehicleCommand
 from fleet.storage.tables import IntentRow, Telemetry
 
 if TYPE_CHECKING:
@@ -172,7 +174,7 @@ class FlightObserver:
         row = await self._db(lambda s, i: s.get(IntentRow, i), plan.intent_id)
         if row is not None and row.state == IntentState.ACTIVATED.value:
             self.runner.conformance[plan.intent_id] = FlightConformance.of(
-                row.f3548, self.runner.excursions
+                row.f3548, self.runner.excursions, self.runner.conformance_settings
             )
 
     async def _check_conformance(self, plan: LegPlan, position: Position) -> None:
@@ -192,6 +194,40 @@ class FlightObserver:
                 state=event.intent.state.value,
                 what=what,
             )
+            self._respond(plan, event, what)
+
+    def _respond(self, plan: LegPlan, event: ConformanceEvent, what: str) -> None:
+        """Tell the vehicle what the policy says (see :mod:`fleet.runner.response`).
+
+        The command runs as a task of the runner, not of this flight's telemetry watcher: an
+        RTL ends the leg at once (the flight-mode failsafe), which cancels the watchers, and
+        the command must still be sent, audited and published.
+        """
+        runner = self.runner
+        command = runner.conformance_policy.command_for(event)
+        if command is None:
+            return
+        if command in RECALLS:  # known before the mode change fails the leg
+            runner.recalled[plan.mission_id] = f"{what}: vehicle told to {command.value}"
+        runner.spawn(self._command(plan, command, what), f"conformance-{plan.vehicle_id}")
+
+    async def _command(self, plan: LegPlan, command: VehicleCommand, what: str) -> None:
+        runner = self.runner
+        outcome = await send(runner.link_of(plan), command)
+        operator_id = self.work.operator_id
+        runner.context.bus.emit(
+            "vehicle.command",
+            operator_id,
+            vehicle_id=plan.vehicle_id,
+            mission_id=plan.mission_id,
+            command=command.value,
+            reason=what,
+            outcome=outcome,
+            actor=ACTOR,
+        )
+        await self._db(
+            audit_command, plan, operator_id, command, why=what, outcome=outcome, now=runner.now()
+        )
 
     async def position(self, plan: LegPlan, position: Position) -> None:
         """Record the sample; persist and publish it at most every ``publish_period_s``."""

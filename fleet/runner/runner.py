@@ -15,11 +15,12 @@ import asyncio
 import contextlib
 import threading
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from airspace.conformance import ConformanceSettings
 from firmware_bridge.errors import BridgeError
 from firmware_bridge.hub import HubConfig
 from firmware_bridge.vehicle import Vehicle
@@ -30,6 +31,7 @@ from fleet.runner.conformance import FlightConformance
 from fleet.runner.flight import LegFailed, LegPlan, fly_leg
 from fleet.runner.links import HubPool
 from fleet.runner.observer import FlightObserver, build_plan
+from fleet.runner.response import ConformancePolicy, action_of
 from fleet.runner.store import (
     FLYABLE,
     MissionWork,
@@ -60,6 +62,9 @@ class MissionRunner:
         leg_timeout_margin_s: fixed allowance in simulated seconds (take-off, landing).
         message_rates_hz: MAVLink message id -> rate (wall time) to ask each vehicle for; with
             time acceleration the default rates give sparse tracks and slow confirmations.
+        conformance_policy: what to tell a vehicle whose intent turns Nonconforming or
+            Contingent (default: hold, then RTL; see :mod:`fleet.runner.response`).
+        conformance_settings: the monitors' limits (default: F3548's).
     """
 
     def __init__(
@@ -70,6 +75,8 @@ class MissionRunner:
         leg_timeout_factor: float = 3.0,
         leg_timeout_margin_s: float = 180.0,
         message_rates_hz: dict[int, float] | None = None,
+        conformance_policy: ConformancePolicy | None = None,
+        conformance_settings: ConformanceSettings | None = None,
     ) -> None:
         self.context = context
         self.clock = clock or ScaledClock(datetime.now(UTC), 1.0)
@@ -82,6 +89,10 @@ class MissionRunner:
         """Conformance monitor of each activated intent, while it flies."""
         self.excursions: list[dict[str, Any]] = []
         """Every excursion the monitors saw (time, kind, distances), for reports."""
+        self.conformance_policy = conformance_policy or ConformancePolicy()
+        self.conformance_settings = conformance_settings
+        self.recalled: dict[int, str] = {}
+        """Mission id -> why the runner recalled its vehicle (the mission ends ``aborted``)."""
         self._timeout = (leg_timeout_factor, leg_timeout_margin_s)
         self._message_rates_hz = dict(message_rates_hz or {})
         self._rates_set: set[int] = set()
@@ -188,15 +199,20 @@ class MissionRunner:
         done.set()
 
     async def _fail(self, work: MissionWork, reason: str) -> None:
+        """The mission ``failed`` (or ``aborted`` when the runner recalled its vehicle)."""
+        recall = self.recalled.pop(work.mission_id, None)
+        state = MissionState.FAILED if recall is None else MissionState.ABORTED
+        why = reason if recall is None else f"{recall} ({reason})"
+
         def persist() -> None:
             with self.db_lock, self.context.sessions() as session:
                 end_mission_intents(session, work.mission_id, actor="runner", now=self.now())
                 advance(
                     session,
                     work.mission_id,
-                    MissionState.FAILED,
+                    state,
                     "runner",
-                    reason[:480],
+                    why[:480],
                     bus=self.context.bus,
                     clock=self.now,
                 )
@@ -208,7 +224,7 @@ class MissionRunner:
                 "runner.error",
                 work.operator_id,
                 mission_id=work.mission_id,
-                reason=reason,
+                reason=why,
                 persist_error=str(exc),
             )
 
@@ -227,6 +243,12 @@ class MissionRunner:
         record = self._records.get(plan.vehicle_id)
         return None if record is None else self._pool.known(record.mavlink_url, record.system_id)
 
+    def spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        """Run ``work`` as a task of :meth:`run` (it outlives the flight that started it)."""
+        if self._tasks is None:
+            raise RuntimeError("the runner is not running")
+        self._tasks.create_task(work, name=name)
+
     def now(self) -> datetime:
         """The runner's current time (simulated when the clock is scaled)."""
         return self.clock.now()
@@ -244,13 +266,8 @@ class MissionRunner:
         )
         if link is None or not link.connected:
             raise VehicleUnreachable(f"vehicle {vehicle.id} ({vehicle.name}): no live link")
-        action = {
-            VehicleCommand.HOLD: link.hold,
-            VehicleCommand.RTL: link.return_to_launch,
-            VehicleCommand.LAND: link.land,
-        }[command]
         try:
-            await action()
+            await action_of(link, command)()
         except BridgeError as exc:
             raise VehicleUnreachable(f"vehicle {vehicle.id} ({vehicle.name}): {exc}") from exc
         return "accepted"

@@ -1,0 +1,144 @@
+"""The runner acts on conformance: Nonconforming -> hold, Contingent -> RTL, mission aborted.
+
+End to end on real loopback UDP: the service (SQLite file) with its in-process runner flies a
+short reserved flight on a simulated PX4-like quad (simulator port offset 1550); mid-flight
+the test moves the simulated vehicle 300 m off its route (a manual position offset, as a
+strong gust or a bad GPS fix would). The runner must tell it to hold when its intent turns
+Nonconforming, to return to launch when it turns Contingent, audit both commands with the
+reason, publish them as ``vehicle.command`` events, and end the mission ``aborted``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlmodel import col, select
+
+from airspace.conformance import ConformanceSettings
+from airspace.route import Route, Waypoint
+from airspace.volumes import route_to_volumes
+from firmware_bridge.hub import HubConfig
+from fleet import lifecycle
+from fleet.runner.clock import ScaledClock
+from fleet.runner.runner import MissionRunner, runner_factory
+from fleet.service.app import create_app
+from fleet.service.approval import book_legs
+from fleet.service.context import ServiceContext
+from fleet.service.events import Event
+from fleet.service.legs import PlannedLeg
+from fleet.service.operators import ensure_operator
+from fleet.service.reservations import Reserved
+from fleet.service.settings import Settings
+from fleet.service.timing import SpeedProfile, retime
+from fleet.storage.tables import AuditEntry, MissionRow, VehicleRow
+from simulators import FlightMode, Swarm
+
+PORT_OFFSET = 1550
+SPEEDUP = 20.0
+HOME = (139.6917, 35.6895)
+GROUND_AMSL_M = 40.0
+SECRET = "test-secret-key-0123456789abcdef"
+
+Service = tuple[ServiceContext, MissionRunner, Swarm]
+
+
+@pytest.fixture
+async def service(tmp_path: Path) -> AsyncIterator[Service]:
+    """The app (SQLite file, runner on a scaled clock) and one simulated quad at ``HOME``."""
+    clock = ScaledClock(datetime.now(UTC).replace(microsecond=0), SPEEDUP)
+    factory = runner_factory(
+        clock=clock,
+        hub_config=HubConfig(heartbeat_timeout_s=3.0),
+        conformance_settings=ConformanceSettings(recovery_limit=timedelta(seconds=20)),
+    )
+    settings = Settings(
+        env="test", database_url=f"sqlite:///{tmp_path / 'db.sqlite3'}", secret_key=SECRET
+    )
+    app = create_app(settings, runner_factory=factory, clock=clock.now)
+    swarm = Swarm(
+        1, home_lon_lat=HOME, speedup=SPEEDUP, port_offset=PORT_OFFSET, home_amsl_m=GROUND_AMSL_M
+    )
+    async with swarm, app.router.lifespan_context(app), asyncio.TaskGroup() as tg:
+        ticker = tg.create_task(swarm.run())
+        context: ServiceContext = app.state.context
+        runner = context.runner
+        assert isinstance(runner, MissionRunner)
+        await runner.wait_ready()
+        yield context, runner, swarm
+        ticker.cancel()
+
+
+def _route(start: datetime) -> Route:
+    """Take off at home, 300 m north at 30 m, land: timed as the quad flies it."""
+    lon, lat = HOME
+    points = [(lat, 0.0), (lat, 30.0), (lat + 0.0027, 30.0), (lat + 0.0027, 0.0)]
+    wps = tuple(Waypoint(lon, la, GROUND_AMSL_M + agl, GROUND_AMSL_M, start) for la, agl in points)
+    return retime(Route(wps, 360.0, 0.0), SpeedProfile(cruise_speed_mps=8.0, accel_mps2=3.0))
+
+
+def _book(context: ServiceContext, clock_now: datetime) -> int:
+    """One approved mission on the quad, its flight reserved as an intent."""
+    with context.sessions() as session:
+        operator = ensure_operator(session, "acme", actor="test")
+        assert operator.id is not None
+        vehicle = VehicleRow(
+            operator_id=operator.id, name="quad", kind="multicopter", system_id=1,
+            mavlink_url=f"udpin://127.0.0.1:{14550 + PORT_OFFSET}",
+        )  # fmt: skip
+        mission = MissionRow(operator_id=operator.id, kind="delivery", spec={}, created_by="t")
+        session.add_all([vehicle, mission])
+        session.commit()
+        assert mission.id is not None and vehicle.id is not None
+        lifecycle.schedule(session, mission.id, "test")
+    leg = PlannedLeg(vehicle.id, _route(clock_now + timedelta(seconds=70)), True)
+    outcome = book_legs(context, mission, [leg], route_to_volumes(leg.route), actor="test")
+    assert isinstance(outcome, Reserved)
+    return mission.id
+
+
+async def _next(events: Any, kind: str, **match: object) -> Event:
+    async for event in events:
+        if event.kind == kind and all(event.data.get(k) == v for k, v in match.items()):
+            return event  # type: ignore[no-any-return]
+    raise AssertionError("the event stream ended")
+
+
+def _audit(context: ServiceContext, action: str) -> list[AuditEntry]:
+    with context.sessions() as session:
+        query = select(AuditEntry).where(AuditEntry.action == action)
+        return list(session.exec(query.order_by(col(AuditEntry.id))))
+
+
+async def test_a_vehicle_pushed_off_its_route_is_held_then_recalled(service: Service) -> None:
+    context, runner, swarm = service
+    sim = swarm.vehicles[0]
+    async with asyncio.timeout(30), context.bus.subscribe() as events:
+        mission_id = await asyncio.to_thread(_book, context, runner.now())
+        await _next(events, "mission.state", mission_id=mission_id, state="in_flight")
+        while sim.autopilot.state.up_m < 25.0 or sim.autopilot.state.north_m < 40.0:
+            await _next(events, "vehicle.telemetry")
+        state = sim.autopilot.state
+        sim.autopilot.state = dataclasses.replace(state, east_m=state.east_m + 300.0)
+
+        hold = await _next(events, "vehicle.command", mission_id=mission_id)
+        assert hold.data["command"] == "hold" and hold.data["outcome"] == "accepted"
+        assert "left its volumes" in hold.data["reason"]
+        assert sim.autopilot.mode is FlightMode.HOLD
+        rtl = await _next(events, "vehicle.command", mission_id=mission_id, command="rtl")
+        assert "contingent" in rtl.data["reason"] and rtl.data["outcome"] == "accepted"
+        aborted = await _next(events, "mission.state", mission_id=mission_id, state="aborted")
+    assert "told to rtl" in aborted.data["reason"]
+    assert sim.autopilot.mode is FlightMode.RTL
+    commands = _audit(context, "vehicle.command")
+    assert [(e.actor, e.detail["command"]) for e in commands] == [
+        ("runner:conformance", "hold"),
+        ("runner:conformance", "rtl"),
+    ]
+    transitions = [e.detail["to"] for e in _audit(context, "intent.transition")]
+    assert transitions[:3] == ["Activated", "Nonconforming", "Contingent"]
