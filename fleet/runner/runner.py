@@ -28,6 +28,7 @@ from fleet.errors import FleetError
 from fleet.lifecycle import MissionState, advance
 from fleet.runner.clock import ScaledClock
 from fleet.runner.conformance import FlightConformance
+from fleet.runner.discovery import Discovery, attached_urls
 from fleet.runner.flight import LegFailed, LegPlan, fly_leg
 from fleet.runner.links import HubPool
 from fleet.runner.observer import FlightObserver, build_plan
@@ -65,6 +66,8 @@ class MissionRunner:
         conformance_policy: what to tell a vehicle whose intent turns Nonconforming or
             Contingent (default: hold, then RTL; see :mod:`fleet.runner.response`).
         conformance_settings: the monitors' limits (default: F3548's).
+        discover: open every attached connection and list the vehicles seen on it that
+            nobody registered (see :mod:`fleet.runner.discovery`).
     """
 
     def __init__(
@@ -77,6 +80,7 @@ class MissionRunner:
         message_rates_hz: dict[int, float] | None = None,
         conformance_policy: ConformancePolicy | None = None,
         conformance_settings: ConformanceSettings | None = None,
+        discover: bool = True,
     ) -> None:
         self.context = context
         self.clock = clock or ScaledClock(datetime.now(UTC), 1.0)
@@ -91,6 +95,8 @@ class MissionRunner:
         """Every excursion the monitors saw (time, kind, distances), for reports."""
         self.conformance_policy = conformance_policy or ConformancePolicy()
         self.conformance_settings = conformance_settings
+        self.discovery = Discovery(self) if discover else None
+        """Watches attached connections for unregistered vehicles (``discover=True``)."""
         self.recalled: dict[int, str] = {}
         """Mission id -> why the runner recalled its vehicle (the mission ends ``aborted``)."""
         self._timeout = (leg_timeout_factor, leg_timeout_margin_s)
@@ -115,10 +121,27 @@ class MissionRunner:
             async with self.context.bus.subscribe() as events:
                 for work in await asyncio.to_thread(self._load_all):
                     self._launch(work)
+                for url in await asyncio.to_thread(self._attached):
+                    await self._attach(url)
                 self._ready.set()
                 async for event in events:
                     if event.kind == "mission.state" and event.data.get("state") == "approved":
                         await self._on_approved(int(event.data["mission_id"]))
+                    elif event.kind == "vehicle.registered":
+                        await self._attach(str(event.data["mavlink_url"]))
+
+    def _attached(self) -> list[str]:
+        with self.context.sessions() as session:
+            return attached_urls(session)
+
+    async def _attach(self, url: str) -> None:
+        if self.discovery is not None:
+            await self.discovery.attach(url)
+
+    @property
+    def pool(self) -> HubPool | None:
+        """The open bridge connections (``None`` until :meth:`run` opens them)."""
+        return self._pool
 
     def _load_all(self) -> list[MissionWork]:
         with self.context.sessions() as session:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,55 +23,29 @@ from sqlmodel import col, select
 from airspace.conformance import ConformanceSettings
 from airspace.route import Route, Waypoint
 from airspace.volumes import route_to_volumes
-from firmware_bridge.hub import HubConfig
 from fleet import lifecycle
-from fleet.runner.clock import ScaledClock
-from fleet.runner.runner import MissionRunner, runner_factory
-from fleet.service.app import create_app
 from fleet.service.approval import book_legs
 from fleet.service.context import ServiceContext
 from fleet.service.events import Event
 from fleet.service.legs import PlannedLeg
 from fleet.service.operators import ensure_operator
 from fleet.service.reservations import Reserved
-from fleet.service.settings import Settings
 from fleet.service.timing import SpeedProfile, retime
 from fleet.storage.tables import AuditEntry, MissionRow, VehicleRow
-from simulators import FlightMode, Swarm
+from simulators import FlightMode
+from tests.service.sim_service import GROUND_AMSL_M, HOME, SimService, sim_service
 
 PORT_OFFSET = 1550
-SPEEDUP = 20.0
-HOME = (139.6917, 35.6895)
-GROUND_AMSL_M = 40.0
-SECRET = "test-secret-key-0123456789abcdef"
-
-Service = tuple[ServiceContext, MissionRunner, Swarm]
 
 
 @pytest.fixture
-async def service(tmp_path: Path) -> AsyncIterator[Service]:
-    """The app (SQLite file, runner on a scaled clock) and one simulated quad at ``HOME``."""
-    clock = ScaledClock(datetime.now(UTC).replace(microsecond=0), SPEEDUP)
-    factory = runner_factory(
-        clock=clock,
-        hub_config=HubConfig(heartbeat_timeout_s=3.0),
-        conformance_settings=ConformanceSettings(recovery_limit=timedelta(seconds=20)),
-    )
-    settings = Settings(
-        env="test", database_url=f"sqlite:///{tmp_path / 'db.sqlite3'}", secret_key=SECRET
-    )
-    app = create_app(settings, runner_factory=factory, clock=clock.now)
-    swarm = Swarm(
-        1, home_lon_lat=HOME, speedup=SPEEDUP, port_offset=PORT_OFFSET, home_amsl_m=GROUND_AMSL_M
-    )
-    async with swarm, app.router.lifespan_context(app), asyncio.TaskGroup() as tg:
-        ticker = tg.create_task(swarm.run())
-        context: ServiceContext = app.state.context
-        runner = context.runner
-        assert isinstance(runner, MissionRunner)
-        await runner.wait_ready()
-        yield context, runner, swarm
-        ticker.cancel()
+async def service(tmp_path: Path) -> AsyncIterator[SimService]:
+    """The service (F3548 recovery limit shortened to 20 s) and one simulated quad."""
+    settings = ConformanceSettings(recovery_limit=timedelta(seconds=20))
+    async with sim_service(
+        tmp_path / "db.sqlite3", PORT_OFFSET, conformance_settings=settings
+    ) as running:
+        yield running
 
 
 def _route(start: datetime) -> Route:
@@ -115,8 +89,8 @@ def _audit(context: ServiceContext, action: str) -> list[AuditEntry]:
         return list(session.exec(query.order_by(col(AuditEntry.id))))
 
 
-async def test_a_vehicle_pushed_off_its_route_is_held_then_recalled(service: Service) -> None:
-    context, runner, swarm = service
+async def test_a_vehicle_pushed_off_its_route_is_held_then_recalled(service: SimService) -> None:
+    context, runner, swarm = service.context, service.runner, service.swarm
     sim = swarm.vehicles[0]
     async with asyncio.timeout(30), context.bus.subscribe() as events:
         mission_id = await asyncio.to_thread(_book, context, runner.now())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, status
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -49,24 +51,55 @@ def list_docks(session: SessionDep, user: CurrentUser) -> list[Dock]:
 
 
 @router.post("/vehicles", response_model=VehiclePublic, status_code=status.HTTP_201_CREATED)
-def register_vehicle(body: VehicleCreate, session: SessionDep, user: Dispatcher) -> VehiclePublic:
-    """Register a vehicle by its MAVLink connection URL."""
+def register_vehicle(
+    body: VehicleCreate, session: SessionDep, context: ContextDep, user: Dispatcher
+) -> VehiclePublic:
+    """Register a vehicle by its MAVLink connection URL.
+
+    A vehicle the service discovered on that connection with that system id (status
+    ``discovered``, see ``GET /vehicles``) becomes this registration: same id, the given name
+    and details. The service then watches the connection for further vehicles."""
     if body.home_dock_id is not None:
         owned(session, Dock, body.home_dock_id, user)
     spec = {name: getattr(body, name) for name in _SPEC_FIELDS}
-    vehicle = VehicleRow(
-        operator_id=user.operator_id,
-        name=body.name,
-        kind=body.kind,
-        mavlink_url=body.mavlink_url,
-        system_id=body.system_id,
-        home_dock_id=body.home_dock_id,
-        spec=spec,
-    )
+    details: dict[str, Any] = {
+        "name": body.name,
+        "kind": body.kind,
+        "mavlink_url": body.mavlink_url,
+        "system_id": body.system_id,
+        "home_dock_id": body.home_dock_id,
+        "spec": spec,
+    }
+    vehicle = _discovered(session, user, body)
+    if vehicle is None:
+        vehicle = VehicleRow(operator_id=user.operator_id, **details)
+    else:
+        for key, value in details.items():
+            setattr(vehicle, key, value)
+        vehicle.status = "registered"
     _insert(session, vehicle, f"a vehicle named {body.name!r} exists already; choose another")
     _audit_create(session, user, "vehicle", vehicle.id, body.name)
     session.commit()
+    context.bus.emit(
+        "vehicle.registered",
+        user.operator_id,
+        vehicle_id=vehicle.id,
+        name=vehicle.name,
+        mavlink_url=vehicle.mavlink_url,
+        system_id=vehicle.system_id,
+    )
     return _public(vehicle, None)
+
+
+def _discovered(session: Session, user: Principal, body: VehicleCreate) -> VehicleRow | None:
+    """The caller's discovered vehicle on ``body``'s connection and system id, if any."""
+    query = select(VehicleRow).where(
+        VehicleRow.operator_id == user.operator_id,
+        VehicleRow.mavlink_url == body.mavlink_url,
+        VehicleRow.system_id == body.system_id,
+        VehicleRow.status == "discovered",
+    )
+    return session.exec(query).first()
 
 
 @router.get("/vehicles", response_model=list[VehiclePublic])
