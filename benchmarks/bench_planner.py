@@ -233,7 +233,7 @@ def timed_plan(planner: Planner, city: City, a: np.ndarray, b: np.ndarray):
     return route, (time.perf_counter() - w0) * 1e3, (time.thread_time() - c0) * 1e3, reason
 
 
-SIMPLIFY_M = [1.0]  # set from --simplify-m
+SIMPLIFY_M = [0.2]  # set from --simplify-m
 
 
 def prepare(city: City) -> tuple[Planner, float, float]:
@@ -484,7 +484,7 @@ def main() -> None:
     ap.add_argument("--scale-buildings", type=int, default=50_000, help="0 skips the scale run")
     ap.add_argument("--scale-pairs", type=int, default=100)
     ap.add_argument("--osaka-routes", type=int, default=50, help="0 skips Osaka")
-    ap.add_argument("--simplify-m", type=float, default=1.0, help="planner outline tolerance")
+    ap.add_argument("--simplify-m", type=float, default=0.2, help="planner outline tolerance")
     args = ap.parse_args()
     SIMPLIFY_M[0] = args.simplify_m
     sj = ref = omp = scale = osaka = None

@@ -1,11 +1,15 @@
 """One altitude layer: merged buffered obstacles and their visibility graph, built once.
 
 At cruise altitude ``alt_amsl_m`` a building is an obstacle when its roof + vertical clearance is
-above that altitude. Its footprint is grown by the horizontal clearance (mitre joins bevelled
-at the clearance distance, mitre limit 1: they contain the round buffer, so conservative, and
-add at most ~8% at right-angle corners), all are merged, then simplified *outward* (grow by
-``simplify_m`` then Douglas-Peucker with the same tolerance: the result still contains the
-exact buffer) to keep the vertex count low. Holes are filled (a courtyard is not a corridor).
+above that altitude. Its footprint is grown by the horizontal clearance with round joins whose
+chords are *tangent* to the clearance circle (GEOS splits a turn of angle a into
+``round(a / q)`` arcs for the quantum ``q = 90 deg / _ARC_SEGMENTS``, so an arc spans at most
+``1.5 q``: the radius is scaled by ``1 / cos(0.75 q)``, 0.27% for 16 segments). Straight walls
+are thus offset by the clearance plus ~3 cm, corners by at most as much: the conservative
+buffer no longer closes gaps the exact one leaves open (mitre bevels added up to 0.8 m at
+right-angle corners). All are merged, then simplified *outward* (grow by ``simplify_m`` then
+Douglas-Peucker with the same tolerance: the result still contains the exact buffer) to keep
+the vertex count low. Holes are filled (a courtyard is not a corridor).
 
 Shortest paths among polygonal obstacles bend only at convex obstacle vertices and follow
 bitangent segments, so the graph keeps only those: pairs of convex vertices whose connecting
@@ -16,6 +20,7 @@ are limited to ``max_edge_m`` (an approximation, reported by :attr:`Layer.exact`
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,7 +35,8 @@ from airspace.frames import FloatArray
 __all__ = ["Layer", "build_layer", "tangent_mask"]
 
 _EPS_M = 0.05  # obstacles are shrunk by this for segment tests (touching allowed)
-_MARGIN_M = 0.2  # extra buffer covering _EPS_M and float noise
+_MARGIN_M = 0.1  # extra buffer covering _EPS_M and float noise
+_ARC_SEGMENTS = 16  # round-join segments per quarter circle before simplification
 _EXACT_MAX_VERTICES = 6000  # above this, candidate edges are limited to max_edge_m
 
 
@@ -88,9 +94,9 @@ def _obstacles(
 ) -> BaseGeometry:
     if len(footprints) == 0:
         return Polygon()
-    grown = shapely.buffer(
-        footprints, horizontal_m + _MARGIN_M, join_style="mitre", mitre_limit=1.0
-    )
+    # round joins whose chords stay outside the clearance circle (see the module docstring)
+    radius_m = (horizontal_m + _MARGIN_M) / math.cos(0.75 * math.pi / (2 * _ARC_SEGMENTS))
+    grown = shapely.buffer(footprints, radius_m, quad_segs=_ARC_SEGMENTS)
     merged = shapely.union_all(grown)
     if simplify_m > 0:
         merged = shapely.simplify(
@@ -159,7 +165,7 @@ def build_layer(
     alt_amsl_m: float,
     horizontal_m: float,
     *,
-    simplify_m: float = 1.0,
+    simplify_m: float = 0.2,
     max_edge_m: float = 400.0,
     extra: BaseGeometry | None = None,
     window: BaseGeometry | None = None,

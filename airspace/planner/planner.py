@@ -74,7 +74,7 @@ class Planner:
         layer_step_m: float = 10.0,
         min_cruise_agl_m: float = 30.0,
         ceiling_agl_m: float = 150.0,
-        simplify_m: float = 1.0,
+        simplify_m: float = 0.2,
         zone_window_m: float = 800.0,
     ) -> None:
         self.city = city

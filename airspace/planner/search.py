@@ -2,14 +2,16 @@
 
 The start and goal join the precomputed graph through the convex vertices they can see and are
 tangent to. Only vertices inside the ellipse ``|sv| + |vg| <= bound`` can lie on a path shorter
-than ``bound``; the search first tries a tight ellipse and widens it when that fails, so the
-result is the exact shortest path of the layer's graph whenever it is found.
+than ``bound``, so the search runs on the subgraph of those vertices (a few percent of a large
+layer). It first tries a tight ellipse and widens it when that fails, so the result is the
+exact shortest path of the layer's graph whenever it is found.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.sparse import csr_matrix  # type: ignore[import-untyped]
@@ -21,93 +23,134 @@ from airspace.planner.layer import Layer, tangent_mask
 __all__ = ["SegmentTest", "direct_free", "shortest_path"]
 
 SegmentTest = Callable[[FloatArray, FloatArray], np.ndarray]
+Tests = tuple[SegmentTest | None, SegmentTest | None]
 
 _BOUND_FACTORS = (1.15, 1.6, math.inf)
 _BATCHES = ((0, 8), (8, 40), (40, None))
 
 
-def _candidates(layer: Layer, p: FloatArray, other: FloatArray, bound_m: float) -> np.ndarray:
-    """Vertices a shortest path may reach first from ``p``: in the ellipse, tangent from ``p``."""
+@dataclass(frozen=True)
+class _Ellipse:
+    """The layer's vertices that a path shorter than the bound may visit."""
+
+    idx: np.ndarray  # layer vertex indices inside the ellipse
+    d_s: FloatArray  # their distance to the start
+    d_g: FloatArray  # their distance to the goal
+
+
+def _ellipse(layer: Layer, s: FloatArray, g: FloatArray, bound_m: float) -> _Ellipse:
     v = layer.vertices
-    d_p = np.hypot(v[:, 0] - p[0], v[:, 1] - p[1])
-    d_o = np.hypot(v[:, 0] - other[0], v[:, 1] - other[1])
-    cand = np.flatnonzero((d_p + d_o <= bound_m) & (d_p > 1e-6))
-    keep = tangent_mask(p[None, :], v[cand], layer.prev[cand], layer.next[cand])
-    return np.asarray(cand[keep], dtype=np.int64)
+    d_s = np.hypot(v[:, 0] - s[0], v[:, 1] - s[1])
+    d_g = np.hypot(v[:, 0] - g[0], v[:, 1] - g[1])
+    idx = np.flatnonzero(d_s + d_g <= bound_m)
+    return _Ellipse(idx, d_s[idx], d_g[idx])
+
+
+def _tangent_from(layer: Layer, p: FloatArray, idx: np.ndarray, dist: FloatArray) -> np.ndarray:
+    """Positions in ``idx`` of the vertices a shortest path may reach first from ``p``."""
+    pos = np.flatnonzero(dist > 1e-6)
+    v = idx[pos]
+    keep = tangent_mask(p[None, :], layer.vertices[v], layer.prev[v], layer.next[v])
+    return np.asarray(pos[keep], dtype=np.int64)
 
 
 def _visible(
-    layer: Layer, p: FloatArray, idx: np.ndarray, test: SegmentTest | None = None
+    layer: Layer, p: FloatArray, idx: np.ndarray, pos: np.ndarray, test: SegmentTest | None
 ) -> np.ndarray:
-    """The subset of vertex indices ``idx`` that ``p`` sees (``test`` overrides the layer's)."""
+    """The subset of positions ``pos`` (into ``idx``) whose vertex ``p`` sees."""
+    if len(pos) == 0:
+        return pos
     test = test or layer.blocked
-    blocked = test(np.repeat(p[None, :], len(idx), axis=0), layer.vertices[idx])
-    return np.asarray(idx[~blocked], dtype=np.int64)
+    blocked = test(np.repeat(p[None, :], len(pos), axis=0), layer.vertices[idx[pos]])
+    return np.asarray(pos[~blocked], dtype=np.int64)
+
+
+def _subgraph(graph: csr_matrix, idx: np.ndarray, extra: int) -> tuple[np.ndarray, ...]:
+    """CSR arrays (data, indices, indptr) of ``graph`` restricted to the sorted ``idx``.
+
+    Plain numpy gathers over the selected rows only (scipy's fancy indexing scans far more).
+    ``extra`` empty rows are appended.
+    """
+    start, stop = graph.indptr[idx], graph.indptr[idx + 1]
+    counts = stop - start
+    offsets = np.cumsum(counts) - counts
+    pos = np.repeat(start - offsets, counts) + np.arange(int(counts.sum()))
+    local = np.full(graph.shape[0], -1, dtype=np.int64)
+    local[idx] = np.arange(len(idx))
+    cols = local[graph.indices[pos]]
+    keep = cols >= 0
+    row = np.repeat(np.arange(len(idx)), counts)[keep]
+    indptr = np.zeros(len(idx) + 1 + extra, dtype=np.int64)
+    np.cumsum(np.bincount(row, minlength=len(idx)), out=indptr[1 : len(idx) + 1])
+    indptr[len(idx) + 1 :] = indptr[len(idx)]
+    return graph.data[pos[keep]], cols[keep], indptr
 
 
 def _from_goal(
-    layer: Layer, g: FloatArray, g_idx: np.ndarray, bound_m: float
+    layer: Layer, ell: _Ellipse, g_pos: np.ndarray, bound_m: float
 ) -> tuple[FloatArray, np.ndarray]:
-    """Graph distance from the goal to every vertex, and the predecessor towards the goal."""
-    n = layer.n_vertices
-    g_d = np.hypot(*(layer.vertices[g_idx] - g).T)
-    base = layer.graph  # row n is empty: fill it with the goal's links, search from there
-    nnz = base.indptr[n]
-    indptr = base.indptr.copy()
-    indptr[n + 1 :] = nnz + len(g_idx)
+    """Graph distance from the goal to each ellipse vertex, and the predecessor towards it.
+
+    The subgraph of the ellipse's vertices gets one more row, the goal, linked to ``g_pos``.
+    """
+    m = len(ell.idx)
+    data, indices, indptr = _subgraph(layer.graph, ell.idx, 1)
+    indptr[m + 1] += len(g_pos)
     graph = csr_matrix(
-        (
-            np.concatenate([base.data[:nnz], g_d]),
-            np.concatenate([base.indices[:nnz], g_idx]),
-            indptr,
-        ),
-        shape=base.shape,
+        (np.concatenate([data, ell.d_g[g_pos]]), np.concatenate([indices, g_pos]), indptr),
+        shape=(m + 1, m + 1),
     )
-    dist, pred = dijkstra(graph, directed=True, indices=n, return_predecessors=True, limit=bound_m)
+    dist, pred = dijkstra(graph, directed=True, indices=m, return_predecessors=True, limit=bound_m)
     return np.asarray(dist, dtype=np.float64), np.asarray(pred)
 
 
-def _search(
+def _first_seen(
     layer: Layer,
     s: FloatArray,
-    g: FloatArray,
+    ell: _Ellipse,
+    dist_g: FloatArray,
     bound_m: float,
-    tests: tuple[SegmentTest | None, SegmentTest | None] = (None, None),
+    test: SegmentTest | None,
+) -> int | None:
+    """Position of the best first vertex from the start (cheapest candidates tested first)."""
+    s_pos = _tangent_from(layer, s, ell.idx, ell.d_s)
+    total = ell.d_s[s_pos] + dist_g[s_pos]
+    # only vertices the goal's Dijkstra reached: with an infinite bound ``inf <= inf`` would
+    # keep the unreached ones (another component, e.g. cut off by a zone across the window),
+    # whose predecessor is -9999
+    keep = np.isfinite(total) & (total <= bound_m)
+    s_pos = s_pos[keep][np.argsort(total[keep], kind="stable")]
+    for lo, hi in _BATCHES:
+        seen = _visible(layer, s, ell.idx, s_pos[lo:hi], test)
+        if len(seen):
+            return int(seen[0])
+    return None
+
+
+def _search(
+    layer: Layer, s: FloatArray, g: FloatArray, bound_m: float, tests: Tests = (None, None)
 ) -> list[int] | None:
-    """Vertex indices of the shortest path (``n`` stands for the start, ``n + 1`` the goal).
+    """Layer vertex indices of the shortest path's bends (start and goal excluded).
 
     The goal side is exact (every link tested, one Dijkstra from the goal); the start side is
     lazy: candidate first vertices are tested in increasing order of ``|sv| + dist_g(v)`` and
     the first one the start sees is the optimum.
     """
-    n = layer.n_vertices
-    if n == 0:
+    if layer.n_vertices == 0:
         return None
-    g_idx = _visible(layer, g, _candidates(layer, g, s, bound_m), tests[1])
-    if len(g_idx) == 0:
+    ell = _ellipse(layer, s, g, bound_m)
+    g_pos = _visible(layer, g, ell.idx, _tangent_from(layer, g, ell.idx, ell.d_g), tests[1])
+    if len(g_pos) == 0:
         return None
-    dist_g, pred = _from_goal(layer, g, g_idx, bound_m)
-    s_idx = _candidates(layer, s, g, bound_m)
-    total = np.hypot(*(layer.vertices[s_idx] - s).T) + dist_g[s_idx]
-    # only vertices the goal's Dijkstra reached: with an infinite bound ``inf <= inf`` would
-    # keep the unreached ones (another component, e.g. cut off by a zone across the window),
-    # whose predecessor is -9999
-    keep = np.isfinite(total) & (total <= bound_m)
-    s_idx, total = s_idx[keep], total[keep]
-    s_idx = s_idx[np.argsort(total, kind="stable")]
-    first = None
-    for lo, hi in _BATCHES:
-        seen = _visible(layer, s, s_idx[lo:hi], tests[0])
-        if len(seen):
-            first = int(seen[0])
-            break
+    dist_g, pred = _from_goal(layer, ell, g_pos, bound_m)
+    first = _first_seen(layer, s, ell, dist_g, bound_m, tests[0])
     if first is None:
         return None
-    path = [n, first]
-    while path[-1] != n:  # n is the goal's row in this search
-        path.append(int(pred[path[-1]]))
-    path[-1] = n + 1
-    return path
+    m = len(ell.idx)
+    path = [first]
+    while (nxt := int(pred[path[-1]])) != m:  # m is the goal's row in this search
+        path.append(nxt)
+    return [int(ell.idx[k]) for k in path]
 
 
 def direct_free(layer: Layer, s: FloatArray, g: FloatArray) -> bool:
@@ -122,7 +165,7 @@ def shortest_path(
     max_length_m: float = math.inf,
     *,
     direct_known_blocked: bool = False,
-    tests: tuple[SegmentTest | None, SegmentTest | None] = (None, None),
+    tests: Tests = (None, None),
 ) -> FloatArray | None:
     """Shortest obstacle-free polyline from ``s`` to ``g`` at this layer, or ``None``.
 
@@ -151,9 +194,7 @@ def shortest_path(
     finite = math.isfinite(max_length_m)
     bounds = [max_length_m] if finite else [direct * f for f in _BOUND_FACTORS]
     for bound in bounds:
-        path = _search(layer, s, g, bound, tests)
-        if path is not None:
-            n = layer.n_vertices
-            pts = [s if i == n else g if i == n + 1 else layer.vertices[i] for i in path]
-            return np.asarray(pts, dtype=np.float64)
+        bends = _search(layer, s, g, bound, tests)
+        if bends is not None:
+            return np.vstack([s, layer.vertices[bends], g]).astype(np.float64)
     return None
