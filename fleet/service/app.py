@@ -2,7 +2,9 @@
 
 Nothing is opened at import time. The lifespan creates the engine, applies the shipped
 migrations, and (when ``settings.run_bridge`` and a runner factory are given) starts the
-in-process mission runner; on shutdown it stops the runner and disposes of the engine.
+in-process mission runner; it plans over the building file last uploaded (kept in the
+database) or else ``settings.buildings_path``. On shutdown it stops the runner and disposes
+of the engine.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from airspace.errors import DataError, PlanningError
 from fleet.dashboard import mount as mount_dashboard
 from fleet.errors import FleetError
 from fleet.lifecycle import IllegalMissionTransition, MissionNotFound
+from fleet.service.city_store import stored_city
 from fleet.service.context import Clock, ServiceContext, utc_now
 from fleet.service.errors import BadRequest, Conflict, NotFound, VehicleUnreachable
 from fleet.service.events import EventBus
@@ -103,7 +106,11 @@ def _open(settings: Settings, clock: Clock) -> ServiceContext:
     engine = make_engine(settings.database_url)
     migrate(engine)
     context = ServiceContext(settings, engine, make_session_factory(engine), clock=clock)
-    if settings.buildings_path:
+    with context.sessions() as session:
+        stored = stored_city(session)  # an upload is newer than the configured file
+    if stored is not None:
+        use_city(context, stored[1])
+    elif settings.buildings_path:
         use_city(context, load_city(settings.buildings_path))
     return context
 

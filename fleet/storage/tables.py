@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from fleet.storage.types import UTCDateTime
@@ -210,6 +210,24 @@ class UserNotification(SQLModel, table=True):
     mission_id: int | None = Field(default=None, foreign_key="missions.id")
     message: str = Field(max_length=1000)
     conflicts: int = 1
+
+
+class BuildingFile(SQLModel, table=True):
+    """The building file last uploaded through the API, as uploaded; the service reloads it
+    at start (migration 0002). Only the latest upload is kept."""
+
+    __tablename__ = "building_files"
+
+    id: int | None = Field(default=None, primary_key=True)
+    operator_id: int = Field(foreign_key="operators.id")
+    name: str = Field(max_length=200)
+    suffix: str = Field(max_length=20)
+    size_bytes: int
+    sha256: str = Field(max_length=64)
+    buildings: int
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    uploaded_by: str = Field(max_length=200)
+    created_at: datetime = _time(default_factory=utc_now)
 
 
 class AuditEntry(SQLModel, table=True):

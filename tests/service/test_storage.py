@@ -15,7 +15,7 @@ from fleet.storage.tables import AuditEntry, MissionRow, Operator
 
 EXPECTED_TABLES = {
     "operators", "users", "vehicles", "docks", "missions", "mission_legs",
-    "operational_intents", "zones", "vehicle_telemetry", "audit_log",
+    "operational_intents", "zones", "vehicle_telemetry", "audit_log", "building_files",
 }  # fmt: skip
 
 
@@ -24,7 +24,7 @@ def test_migrations_create_every_table_and_are_idempotent(engine: Engine) -> Non
     tables = set(inspect(engine).get_table_names())
     assert tables >= EXPECTED_TABLES
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
 
 
 def test_timestamps_come_back_timezone_aware_utc(engine: Engine) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -10,12 +9,13 @@ from fastapi import APIRouter, UploadFile
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from airspace.city import City, load_city
+from fleet.service.city_store import building_file, city_from_bytes, save_upload
+from fleet.service.context import ServiceContext
 from fleet.service.deps import Admin, Commander, ContextDep
 from fleet.service.errors import BadRequest
 from fleet.service.routes import preview_route, use_city
 from fleet.service.schemas import ERRORS, AwareDatetime, Point, Strict
-from fleet.storage.audit import record
+from fleet.storage.tables import BuildingFile
 
 router = APIRouter(tags=["city"], responses=ERRORS)
 
@@ -48,7 +48,10 @@ class RoutePreview(BaseModel):
 
 @router.post("/buildings", response_model=BuildingsLoaded, status_code=201)
 async def upload_buildings(file: UploadFile, context: ContextDep, admin: Admin) -> BuildingsLoaded:
-    """Import a PLATEAU CityGML (.gml) or GeoJSON (.geojson) building file to plan over."""
+    """Import a PLATEAU CityGML (.gml) or GeoJSON (.geojson) building file to plan over.
+
+    The file is kept in the database (replacing the previous upload): a restarted service
+    plans over it again."""
     name = Path(file.filename or "buildings").name
     suffix = Path(name).suffix.lower()
     if suffix not in SUFFIXES:
@@ -56,27 +59,18 @@ async def upload_buildings(file: UploadFile, context: ContextDep, admin: Admin) 
     data = await file.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
         raise BadRequest(f"{name}: larger than {MAX_UPLOAD_BYTES // 2**20} MiB")
-    city = await run_in_threadpool(_load, data, suffix)
+    city = await run_in_threadpool(city_from_bytes, data, suffix)
+    upload = building_file(
+        name, suffix, data, len(city.buildings), operator_id=admin.operator_id, actor=admin.actor
+    )
+    await run_in_threadpool(_save, context, upload)
     use_city(context, city)
-    with context.sessions() as session:
-        record(
-            session,
-            actor=admin.actor,
-            action="buildings.import",
-            target_type="city",
-            target_id=name,
-            operator_id=admin.operator_id,
-            detail={"buildings": len(city.buildings)},
-        )
-        session.commit()
     return BuildingsLoaded(name=name, buildings=len(city.buildings))
 
 
-def _load(data: bytes, suffix: str) -> City:
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"upload{suffix}"
-        path.write_bytes(data)
-        return load_city(path)
+def _save(context: ServiceContext, upload: BuildingFile) -> None:
+    with context.sessions() as session:
+        save_upload(session, upload, operator_id=upload.operator_id, now=context.clock())
 
 
 @router.post("/routes/preview", response_model=RoutePreview)
