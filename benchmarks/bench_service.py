@@ -13,6 +13,9 @@ Usage::
 
     .venv/bin/python benchmarks/bench_service.py [--seconds 10] [--clients 50]
         [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/test] [--max-examples 100]
+        [--phases sqlite,postgresql,fuzz]
+
+The service listens on the first free port in 38000-38999.
 """
 
 from __future__ import annotations
@@ -48,11 +51,19 @@ SECRET = "bench-secret-key-0123456789abcdef-0123"
 T0 = datetime(2031, 1, 1, tzinfo=UTC)
 
 
+HTTP_PORTS = range(38000, 39000)
+"""Where the benchmark's service listens (the first free port)."""
+
+
 def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+    for port in HTTP_PORTS:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {HTTP_PORTS}")
 
 
 @asynccontextmanager
@@ -263,19 +274,29 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     parser.add_argument("--max-examples", type=int, default=100)
+    parser.add_argument(
+        "--phases",
+        default="sqlite,postgresql,fuzz",
+        help="comma-separated subset of sqlite, postgresql, fuzz (default: all)",
+    )
     args = parser.parse_args()
+    phases = set(args.phases.split(","))
     rows = []
+    fuzz: dict[str, Any] = {"generated": 0, "failures": {}}
     with tempfile.TemporaryDirectory() as tmp:
-        sqlite_url = f"sqlite:///{tmp}/bench.sqlite3"
-        rows.append(("SQLite", *asyncio.run(throughput(sqlite_url, args.clients, args.seconds))))
-        pg_url, schema = fresh_pg(args.postgres)
-        try:
-            rows.append(
-                ("PostgreSQL", *asyncio.run(throughput(pg_url, args.clients, args.seconds)))
-            )
-        finally:
-            drop_pg(args.postgres, schema)
-        fuzz = schemathesis(f"sqlite:///{tmp}/fuzz.sqlite3", args.max_examples)
+        if "sqlite" in phases:
+            sqlite_url = f"sqlite:///{tmp}/bench.sqlite3"
+            load = asyncio.run(throughput(sqlite_url, args.clients, args.seconds))
+            rows.append(("SQLite", *load))
+        if "postgresql" in phases:
+            pg_url, schema = fresh_pg(args.postgres)
+            try:
+                load = asyncio.run(throughput(pg_url, args.clients, args.seconds))
+                rows.append(("PostgreSQL", *load))
+            finally:
+                drop_pg(args.postgres, schema)
+        if "fuzz" in phases:
+            fuzz = schemathesis(f"sqlite:///{tmp}/fuzz.sqlite3", args.max_examples)
     _report(rows, fuzz, args)
 
 
