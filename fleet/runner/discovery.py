@@ -22,6 +22,7 @@ from firmware_bridge.errors import BridgeError
 from firmware_bridge.hub import MavlinkHub
 from firmware_bridge.vehicle import Vehicle, VehicleInfo
 from fleet.storage.audit import record
+from fleet.storage.locks import take_vehicles_lock
 from fleet.storage.tables import VehicleRow
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ def record_discovered(
         The new row (committed, audited), or ``None`` when it is known or nobody attached
         ``url``.
     """
+    take_vehicles_lock(session)  # a registration of this system id cannot slip in between
     on_url = session.exec(
         select(VehicleRow).where(VehicleRow.mavlink_url == url).order_by(col(VehicleRow.id))
     ).all()

@@ -1,4 +1,5 @@
-"""The airspace reservation lock: one writer at a time across every service process.
+"""The airspace reservation lock (and the vehicle-registry lock): one writer at a time across
+every service process.
 
 A reservation reads the live intents, checks the candidate against them and inserts it; two
 processes doing that at once could both accept conflicting intents. The whole sequence therefore
@@ -16,6 +17,8 @@ from sqlmodel import Session
 
 # An arbitrary 63-bit key naming "the airspace" among advisory locks (ASCII "skyfleet").
 AIRSPACE_LOCK_KEY = 0x736B79666C656574
+# The vehicle registry's key (ASCII "vehicles").
+VEHICLES_LOCK_KEY = 0x76656869636C6573
 
 
 def take_reservation_lock(session: Session) -> None:
@@ -30,8 +33,22 @@ def take_reservation_lock(session: Session) -> None:
     Raises:
         RuntimeError: the session already has a transaction in progress.
     """
+    _take(session, AIRSPACE_LOCK_KEY)
+
+
+def take_vehicles_lock(session: Session) -> None:
+    """Start ``session``'s transaction holding the vehicle-registry lock until it ends.
+
+    Registering a vehicle and recording one discovered on a connection both read "is this
+    system id on this URL known?" and then insert: under this lock they cannot both decide
+    no (which would list the vehicle twice). Same rules as :func:`take_reservation_lock`.
+    """
+    _take(session, VEHICLES_LOCK_KEY)
+
+
+def _take(session: Session, key: int) -> None:
     if session.in_transaction():
-        raise RuntimeError("take the reservation lock before the transaction starts")
+        raise RuntimeError("take the lock before the transaction starts")
     connection = session.connection(execution_options={"sqlite_immediate": True})
     if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AIRSPACE_LOCK_KEY})
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})

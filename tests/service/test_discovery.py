@@ -10,16 +10,22 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import Engine
 from sqlmodel import select
 
+from firmware_bridge.vehicle import VehicleInfo
+from fleet.runner.discovery import record_discovered
 from fleet.service.operators import ensure_operator
 from fleet.service.security import Principal, Role, mint_token
-from fleet.storage.tables import AuditEntry
+from fleet.storage.db import make_session_factory
+from fleet.storage.tables import AuditEntry, VehicleRow
 from tests.service.helpers import vehicle_body
 from tests.service.sim_service import SimService, sim_service
 
@@ -80,3 +86,38 @@ async def test_an_unregistered_vehicle_on_an_attached_connection_is_listed(
     with service.context.sessions() as session:
         audit = session.exec(select(AuditEntry).where(AuditEntry.action == "vehicle.discovered"))
         assert [(e.actor, e.detail["system_id"]) for e in audit] == [("runner:discovery", 2)]
+
+
+def _seen(system_id: int, mav_type: int = 2) -> VehicleInfo:
+    return VehicleInfo(system_id=system_id, component_id=1, mav_type=mav_type, autopilot=12)
+
+
+def test_a_discovered_vehicle_is_recorded_once_even_when_seen_concurrently(engine: Engine) -> None:
+    """Eight threads see system 2 at once on a connection acme attached: one row, one entry;
+    a connection nobody attached records nothing; a rover is a ground robot."""
+    sessions = make_session_factory(engine)
+    url = "udpin://127.0.0.1:16110"
+    with sessions() as session:
+        acme = ensure_operator(session, "acme", actor="test")
+        assert acme.id is not None
+        session.add(VehicleRow(operator_id=acme.id, name="d1", kind="multicopter",
+                               mavlink_url=url, system_id=1))  # fmt: skip
+        session.commit()
+        assert (
+            record_discovered(session, "udp://elsewhere:1", _seen(2), now=datetime.now(UTC)) is None
+        )
+
+    def see() -> VehicleRow | None:
+        with sessions() as session:
+            return record_discovered(session, url, _seen(2), now=datetime.now(UTC))
+
+    with ThreadPoolExecutor(8) as pool:
+        rows = [r for r in pool.map(lambda _: see(), range(8)) if r is not None]
+    assert [(r.name, r.status, r.operator_id) for r in rows] == [
+        ("discovered-2", "discovered", acme.id)
+    ]
+    with sessions() as session:
+        rover = record_discovered(session, url, _seen(3, mav_type=10), now=datetime.now(UTC))
+        assert rover is not None and rover.kind == "ground_robot"
+        found = session.exec(select(AuditEntry).where(AuditEntry.action == "vehicle.discovered"))
+        assert sorted(e.detail["system_id"] for e in found) == [2, 3]

@@ -26,6 +26,7 @@ from fleet.service.schemas import (
 )
 from fleet.service.security import Principal
 from fleet.storage.audit import record
+from fleet.storage.locks import take_vehicles_lock
 from fleet.storage.tables import Dock, Telemetry, VehicleRow
 
 router = APIRouter(tags=["vehicles"], responses=ERRORS)
@@ -59,6 +60,7 @@ def register_vehicle(
     A vehicle the service discovered on that connection with that system id (status
     ``discovered``, see ``GET /vehicles``) becomes this registration: same id, the given name
     and details. The service then watches the connection for further vehicles."""
+    take_vehicles_lock(session)  # decided against what discovery may be writing meanwhile
     if body.home_dock_id is not None:
         owned(session, Dock, body.home_dock_id, user)
     spec = {name: getattr(body, name) for name in _SPEC_FIELDS}
