@@ -26,12 +26,12 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from airspace.deconfliction.engine import DeconflictionEngine
-from airspace.deconfliction.results import Accepted, Conflict
+from airspace.deconfliction.results import Accepted, Blocker, Conflict
 from airspace.errors import PlanningError
 from airspace.intents.intent import PRIORITY_NORMAL, OperationalIntent, new_intent
-from airspace.intents.volume import Volume4D
+from airspace.intents.volume import Circle, Volume4D
 from airspace.route import Route
-from airspace.volumes import AmslToW84, VolumeSettings, route_to_volumes
+from airspace.volumes import AmslToW84, VolumeSettings, geoid_amsl_to_w84_m, route_to_volumes
 
 
 class FixKind(StrEnum):
@@ -76,6 +76,10 @@ class FixSettings:
         reroute_penalty_s: cost of asking for another route (high: it changes the path, and
             costs the planner a search of one altitude layer with the busy volumes laid over it).
         reroute_rounds: replans that add newly met volumes to the avoided set.
+        altitude_plans: planner calls at most for the altitude fix (nearest heights first).
+        reroute_max_blockers: no reroute is tried when more intents than this block the first
+            plan (around that many busy volumes a detour within the penalty is unlikely, and
+            each round costs the planner a layer with the volumes laid over it).
         attempts: retries when a concurrent reservation takes the space first.
         volumes: how routes are wrapped into volumes.
     """
@@ -84,7 +88,9 @@ class FixSettings:
     cruise_alternatives_agl_m: tuple[float, ...] = (40.0, 60.0, 80.0, 100.0, 120.0)
     altitude_penalty_s: float = 20.0
     reroute_penalty_s: float = 120.0
-    reroute_rounds: int = 3
+    reroute_rounds: int = 1
+    altitude_plans: int = 3
+    reroute_max_blockers: int = 2
     attempts: int = 3
     volumes: VolumeSettings = field(default_factory=VolumeSettings)
 
@@ -153,7 +159,7 @@ def plan_and_reserve(
     for _ in range(s.attempts):
         found = search.best(base, result)
         if found is None:
-            return Blocked(first_conflict, "no delay, cruise height or route within the limits")
+            return Blocked(first_conflict, search.reason)
         result = engine.reserve(search.intent(found))
         if isinstance(result, Accepted):
             return Reserved(result, found)
@@ -171,6 +177,7 @@ class _Search:
     ) -> None:
         self.engine, self.planner, self.request, self.s = engine, planner, request, settings
         self.to_w84 = amsl_to_w84
+        self.reason = "no delay, cruise height or route within the limits"
 
     def fix(self, kind: FixKind, route: Route, base: Fix | None = None) -> Fix:
         volumes = route_to_volumes(route, self.s.volumes, amsl_to_w84=self.to_w84)
@@ -191,10 +198,36 @@ class _Search:
 
     def best(self, base: Fix, conflict: Conflict) -> Fix | None:
         best = self.delay(base)
+        if self.column_blockers(base):
+            # every route leaving this point at this time meets them: only a delay can help
+            self.reason = "the take-off point is busy at departure and no delay frees it"
+            return best
         for option in self._planned_options(base, conflict, best):
             if best is None or option.cost_s < best.cost_s:
                 best = option
         return best
+
+    def column_blockers(self, base: Fix, height_m: float = 0.0) -> tuple[Blocker, ...]:
+        """Blocking intents over the take-off point, up to ``height_m`` above it, at departure.
+
+        Every undelayed route of this flight leaves that point then and climbs at least to its
+        cruise height above it; the volume holding the climb contains the point's column up to
+        the cruise height with the lateral, vertical and time buffers around it
+        (:func:`airspace.volumes.route_to_volumes`). So a blocker of this thin column (1 m
+        lateral radius, one second) blocks every undelayed route cruising ``height_m`` or more
+        above the take-off point.
+        """
+        first = base.route.waypoints[0]
+        to_w84 = self.to_w84 or geoid_amsl_to_w84_m
+        ground_w84_m = to_w84(first.lon_deg, first.lat_deg, first.alt_amsl_m)
+        column = Volume4D(
+            Circle(first.lon_deg, first.lat_deg, min(1.0, self.s.volumes.lateral_buffer_m)),
+            ground_w84_m,
+            ground_w84_m + height_m,
+            first.time,
+            first.time + timedelta(seconds=1),
+        )
+        return self.engine.find_conflicts((column,), priority=self.request.priority)
 
     def delay(self, base: Fix) -> Fix | None:
         horizon_s = self.s.max_delay.total_seconds()
@@ -216,20 +249,63 @@ class _Search:
             return best is None or penalty_s < best.cost_s
 
         if worth(self.s.altitude_penalty_s):
-            cruise_agl_m = max(w.alt_agl_m for w in base.route.waypoints)
-            for alt in sorted(
-                self.s.cruise_alternatives_agl_m, key=lambda a: abs(a - cruise_agl_m)
-            ):
-                option = self._try(FixKind.ALTITUDE, PlanRequest(self.request.departure, alt), base)
-                if option is not None:
-                    yield option
-                    if best is None or option.cost_s < best.cost_s:
-                        best = option
-                    break  # heights farther from the first plan's only add climb time
-        if worth(self.s.reroute_penalty_s):
+            option = self._altitude(base)
+            if option is not None:
+                yield option
+                best = option if best is None or option.cost_s < best.cost_s else best
+        few = len(conflict.blocking_intent_ids) <= self.s.reroute_max_blockers
+        climb_m = (
+            max(w.alt_amsl_m for w in base.route.waypoints) - base.route.waypoints[0].alt_amsl_m
+        )
+        # a reroute keeps the cruise height: it cannot pass a busy climb column
+        if few and worth(self.s.reroute_penalty_s) and not self.column_blockers(base, climb_m):
             option = self._reroute(base, conflict)
             if option is not None:
                 yield option
+
+    def _altitude(self, base: Fix) -> Fix | None:
+        """The nearest free cruise height, planning at most ``altitude_plans`` new levels.
+
+        The first free one is taken: heights farther from the first plan's only add climb time.
+        """
+        top_m = max(w.alt_amsl_m for w in base.route.waypoints)
+        cruise_agl_m = max(w.alt_agl_m for w in base.route.waypoints)
+        plans = 0
+        for alt in sorted(self.s.cruise_alternatives_agl_m, key=lambda a: abs(a - cruise_agl_m)):
+            if plans >= self.s.altitude_plans:
+                break
+            if self.column_blockers(base, alt) or not self._relevelled_free(base, alt):
+                continue
+            try:
+                route = self.planner(PlanRequest(self.request.departure, alt))
+            except PlanningError:
+                continue
+            if abs(max(w.alt_amsl_m for w in route.waypoints) - top_m) < 0.5:
+                continue  # the first plan's own level again: known to conflict
+            plans += 1
+            option = self.fix(FixKind.ALTITUDE, route, base)
+            if self.free(option):
+                return option
+        return None
+
+    def _relevelled_free(self, base: Fix, cruise_agl_m: float) -> bool:
+        """Whether the first plan's volumes moved to ``cruise_agl_m`` are free (a screen).
+
+        The planner's route at another height usually keeps the first plan's path; when that
+        path is busy at the new height, the height is not planned. The climb and descent
+        volumes (first and last) keep their floor; the others move with the cruise.
+        """
+        rise_m = cruise_agl_m - max(w.alt_agl_m for w in base.route.waypoints)
+        last = len(base.volumes) - 1
+        moved = tuple(
+            replace(
+                v,
+                altitude_lower_w84_m=v.altitude_lower_w84_m + (0.0 if i in (0, last) else rise_m),
+                altitude_upper_w84_m=v.altitude_upper_w84_m + rise_m,
+            )
+            for i, v in enumerate(base.volumes)
+        )
+        return not self.engine.find_conflicts(moved, priority=self.request.priority)
 
     def _reroute(self, base: Fix, conflict: Conflict) -> Fix | None:
         by_id = {i.id: i for i in self.engine.intents()}

@@ -138,3 +138,26 @@ def test_smallest_free_delay_property(ws: list[tuple[float, float]]) -> None:
     assert d >= 0 and d == int(d)
     assert not any(lo < d < hi for lo, hi in ws)
     assert all(any(lo < k < hi for lo, hi in ws) for k in range(int(d)))
+
+
+def test_busy_take_off_point_is_blocked_without_planning_other_heights_or_routes() -> None:
+    # a column over the take-off point, all heights, for two hours: only a delay could help
+    column = box(-30, -30, 30, 30, 0, 1000, -600, 7200)
+    planner = CorridorPlanner()
+    result = plan_and_reserve(_blocked_engine(("column", column)), planner, REQ)
+    assert isinstance(result, Blocked) and "take-off" in result.reason
+    assert result.conflict.blocking_intent_ids == ("column",)
+    assert len(planner.calls) == 1  # the first plan only
+
+
+def test_reroute_is_not_tried_around_more_blockers_than_the_setting() -> None:
+    # all heights busy mid-corridor, split among three intents: a reroute would work (the
+    # planner detours) but three blockers exceed reroute_max_blockers=2
+    parts = [box(x, -100, x + 60, 100, 0, 1000, -600, 7200) for x in (900, 965, 1030)]
+    engine = _blocked_engine(*((f"b{k}", v) for k, v in enumerate(parts)))
+    planner = CorridorPlanner()
+    result = plan_and_reserve(engine, planner, REQ, FixSettings(reroute_max_blockers=2))
+    assert isinstance(result, Blocked)
+    assert not any(call.avoid for call in planner.calls)
+    wider = plan_and_reserve(engine, CorridorPlanner(), REQ, FixSettings(reroute_max_blockers=3))
+    assert isinstance(wider, Reserved) and wider.fix.kind is FixKind.REROUTE
