@@ -20,7 +20,7 @@ from scipy.sparse.csgraph import dijkstra  # type: ignore[import-untyped]
 from airspace.frames import FloatArray
 from airspace.planner.layer import Layer, tangent_mask
 
-__all__ = ["SegmentTest", "direct_free", "shortest_path"]
+__all__ = ["SegmentTest", "Tests", "direct_free", "shortest_path"]
 
 SegmentTest = Callable[[FloatArray, FloatArray], np.ndarray]
 Tests = tuple[SegmentTest | None, SegmentTest | None]
