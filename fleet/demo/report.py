@@ -57,6 +57,7 @@ class DemoReport:
     speedup: float
     vehicles: int
     conformance_excursions: int = 0
+    excursions: list[dict[str, Any]] = field(default_factory=list)  # as the monitors saw them
     degraded: list[str] = field(default_factory=list)
     failures: dict[str, int] = field(default_factory=dict)
     missions: list[MissionOutcome] = field(default_factory=list)

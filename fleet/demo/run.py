@@ -3,7 +3,8 @@
 A city (generated, or ``--buildings``), the scenario's fleet as simulated PX4 vehicles on
 loopback MAVLink, the command service (FastAPI app on a SQLite file in a temporary folder, with
 the in-process mission runner), bookings made through its HTTP API with a bearer token, then
-dispatch (schedule, plan, reserve, approve), flights with time acceleration, and the summary
+scheduling by the fleet scheduler, dispatch as vehicles come back (plan, fix, reserve,
+approve), flights with time acceleration, and the summary
 measured on what flew.
 """
 
@@ -25,12 +26,13 @@ from rich.console import Console
 from airspace.city import City, generate_city, load_city
 from firmware_bridge.hub import HubConfig
 from fleet.demo.booking import Booked, book_scenario
+from fleet.demo.dispatch import dispatcher_for
 from fleet.demo.geo import Footprint, LocalFrame
 from fleet.demo.progress import follow_missions
 from fleet.demo.report import DemoReport
 from fleet.demo.scenario import Scenario, ScenarioSize, generate_scenario
 from fleet.demo.simfleet import SimFleetConfig, free_port_offset, gcs_url, sim_fleet, vehicle_specs
-from fleet.demo.steps import dispatch_booked, mint_demo_token, summarise
+from fleet.demo.steps import leg_tools, mint_demo_token, schedule_booked, summarise
 from fleet.runner.clock import ScaledClock
 from fleet.runner.runner import MissionRunner, runner_factory
 from fleet.service.app import create_app
@@ -122,17 +124,26 @@ async def run_demo(options: DemoOptions, console: Console) -> DemoReport:
         async with sim_fleet(specs), running_service(settings, clock) as (app, ctx, runner):
             booked = await _book(app, ctx, settings, scenario, clock, offset)
             console.print(f"booked through the API: {len(booked.mission_ids)} missions")
-            async with ctx.bus.subscribe() as events:
-                failed = await asyncio.to_thread(dispatch_booked, ctx, city, clock)
+            async with ctx.bus.subscribe() as events, ctx.bus.subscribe() as landings:
+                placed, left = await asyncio.to_thread(schedule_booked, ctx, city, clock)
+                tools = await asyncio.to_thread(leg_tools, ctx, city)
+                dispatcher = dispatcher_for(
+                    tools, placed, runner.landed_at, runner.db_lock, clock.now
+                )
+                first = await dispatcher.dispatch_ready()
                 clock.run()
                 console.print(
-                    f"dispatched: {len(booked.mission_ids) - len(failed)} approved, "
-                    f"{len(failed)} refused"
+                    f"scheduled by fleet.scheduler: {sum(len(s.mission_ids) for s in placed)} "
+                    f"missions in {len(placed)} sorties, {len(left)} left out; first sorties "
+                    f"dispatched: {first}"
                 )
-                deadline_s = options.time_limit_s - (time.monotonic() - wall0)
-                await follow_missions(
-                    ctx, events, set(booked.mission_ids.values()), console, deadline_s, clock
-                )
+                async with asyncio.TaskGroup() as tg:
+                    live = tg.create_task(dispatcher.run(landings), name="demo-dispatcher")
+                    deadline_s = options.time_limit_s - (time.monotonic() - wall0)
+                    await follow_missions(
+                        ctx, events, set(booked.mission_ids.values()), console, deadline_s, clock
+                    )
+                    live.cancel()
         report = await asyncio.to_thread(
             summarise, ctx, runner, city, footprints, frame, scenario, options, wall0
         )

@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from airspace.city import City
 from airspace.planner import Clearances, Planner, VehicleProfile
 from fleet.demo.audit import conflicting_pairs
 from fleet.demo.collect import read_facts
-from fleet.demo.dispatch import DispatchTools, dispatch, dispatch_inspections
 from fleet.demo.geo import Footprint, LocalFrame
+from fleet.demo.legs import LegTools
 from fleet.demo.metrics import min_building_clearance, min_separation
 from fleet.demo.plot import plot_demo
 from fleet.demo.report import DemoReport, MissionOutcome, build_report
 from fleet.demo.scenario import Scenario
+from fleet.demo.schedule import (
+    Sortie,
+    apply_schedule,
+    run_scheduler,
+    scheduling_problems,
+    sorties,
+)
 from fleet.demo.simfleet import SimFleetConfig
 from fleet.runner.clock import ScaledClock
 from fleet.runner.runner import MissionRunner
@@ -44,6 +52,7 @@ ROBOT_SPEEDS = SpeedProfile(
     cruise_speed_mps=ROBOT.cruise_speed_mps, accel_mps2=ROVER_AIRFRAME.accel_mps2
 )
 UNFINISHED = "unfinished at the demo's time limit"
+SCHEDULING_HORIZON = timedelta(hours=2)
 
 
 def mint_demo_token(ctx: ServiceContext, settings: Settings) -> str:
@@ -55,15 +64,29 @@ def mint_demo_token(ctx: ServiceContext, settings: Settings) -> str:
         return mint_token(settings, principal)
 
 
-def dispatch_booked(ctx: ServiceContext, city: City, clock: ScaledClock) -> dict[int, str]:
-    """Schedule, plan, reserve and approve the booked missions; returns refusals by id."""
+def leg_tools(ctx: ServiceContext, city: City) -> LegTools:
+    """The planners and profiles the dispatcher plans legs with."""
     air = Planner(city, CLEARANCES).prepare()
     ground = Planner(city, Clearances(horizontal_m=2.0, vertical_m=0.0))
-    tools = DispatchTools(air, ground, ctx, DRONE, ROBOT, DRONE_SPEEDS, ROBOT_SPEEDS)
+    return LegTools(air, ground, ctx, DRONE, ROBOT, DRONE_SPEEDS, ROBOT_SPEEDS, CLEARANCES)
+
+
+def schedule_booked(
+    ctx: ServiceContext, city: City, clock: ScaledClock
+) -> tuple[list[Sortie], dict[int, str]]:
+    """Run the fleet scheduler over the booked missions and apply its plan.
+
+    Returns:
+        The plan's sorties in the order it starts them, and the scheduler's reason for each
+        mission it left out (those are failed).
+    """
     with ctx.sessions() as session:
-        refused = dispatch(session, tools, ctx.bus, clock.now())
-        refused.update(dispatch_inspections(session, tools, ctx.bus, clock.now(), CLEARANCES))
-    return refused
+        problems = scheduling_problems(session, city, clock.now(), SCHEDULING_HORIZON)
+        plan = run_scheduler(problems)
+        kinds = {v.id: v.kind.value for p in problems for v in p.vehicles}
+        placed = sorties(plan, kinds)
+        left = apply_schedule(session, plan, placed, ctx.bus, clock.now())
+    return placed, left
 
 
 def summarise(
@@ -99,6 +122,7 @@ def summarise(
         speedup=options.speedup,
         vehicles=len(scenario.vehicles),
         conformance_excursions=len(runner.excursions),
+        excursions=list(runner.excursions),
         degraded=DEGRADED,
     )
     if options.report is not None:
@@ -121,7 +145,8 @@ def _finished(o: MissionOutcome) -> MissionOutcome:
 
 
 DEGRADED = [
-    "missions are assigned by the demo's greedy dispatcher (fleet.demo.dispatch), not by "
-    "fleet.scheduler behind POST /scheduling/run; their intents are booked through the "
-    "service's atomic reservation path (fleet.service.reservations)",
+    "the demo calls fleet.scheduler itself instead of POST /scheduling/run: the service's "
+    "scheduling problem has no transfer points (it refuses relay deliveries) and its approve "
+    "step plans drone deliveries only, from the dock centre, against planned returns; legs "
+    "are booked through the service's atomic reservation path (fleet.service.approval.book_legs)",
 ]

@@ -1,0 +1,226 @@
+"""The demo's scheduling step: the fleet scheduler (:mod:`fleet.scheduler`, PyVRP) assigns,
+batches and orders the booked missions, then each placed mission goes ``scheduled`` on its
+vehicle (audited, published) and each one left out is failed with the scheduler's reason.
+
+Why the scheduler is called here and not through ``POST /scheduling/run``: the service's
+scheduling problem has no transfer points, so it refuses every relay delivery ("relay needed
+but no transfer point is defined"), and its ``approve`` step books every mission at once
+against planned returns, from the dock's centre (each demo vehicle stands on its own pad). The
+stored rows become the problem with the service's own converters (:mod:`fleet.service.domain`),
+plus one transfer point per relay: open ground 80-200 m from its dropoff toward its dock.
+
+One problem per dock: a dock's vehicles serve the parcels loaded there and the inspections
+nearest to it (a visiting vehicle would have no pad: a dock's six pads are its own fleet's).
+The plan's trips are cut into *sorties*, the flights (or drives) the demo dispatches: from the
+vehicle's pad with the parcels loaded there, through their dropoffs in the plan's order, back
+to the pad; a relay's drone flight and an inspection are sorties of their own.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import shapely
+from sqlmodel import Session, select
+
+from airspace.city import City
+from fleet import lifecycle
+from fleet.errors import InfeasibleMission
+from fleet.model import GeoPoint
+from fleet.scheduler import Schedule, SchedulingProblem, StopKind, Trip, schedule
+from fleet.service.domain import domain_dock, domain_mission, domain_vehicle
+from fleet.service.events import EventBus
+from fleet.storage.tables import Dock as DockRow
+from fleet.storage.tables import MissionRow, VehicleRow
+
+ACTOR = "demo-dispatcher"
+LonLat = tuple[float, float]
+SCHEDULER_TIME_LIMIT_S = 2.0  # per dock
+SCHEDULER_ITERATIONS = 2000  # the same plan for the same seed on a busy machine
+DROPS = (StopKind.DROPOFF, StopKind.HANDOVER)
+
+
+@dataclass(slots=True)
+class Sortie:
+    """One flight or drive of a vehicle: its missions in dropoff order, when the plan starts
+    it, and for a relay the robot that takes the parcel on at ``transfer``."""
+
+    vehicle_id: int
+    flies: bool
+    begins: datetime
+    mission_ids: list[int] = field(default_factory=list)
+    robot_id: int | None = None
+    transfer: LonLat | None = None
+
+
+def transfer_point(city: City, dropoff: LonLat, toward: LonLat, margin_m: float = 6.0) -> LonLat:
+    """An open-ground pad 80-200 m from ``dropoff`` on the way to ``toward`` (the drone's dock).
+
+    The drone lands there and a ground robot takes the parcel the last stretch. Points are
+    tried along the line and beside it; the first with ``margin_m`` to every footprint wins.
+
+    Raises:
+        InfeasibleMission: no open ground near the dropoff.
+    """
+    x0, y0 = city.frame.to_local(*dropoff)
+    x1, y1 = city.frame.to_local(*toward)
+    length = max(math.hypot(x1 - x0, y1 - y0), 1e-6)
+    ux, uy = (x1 - x0) / length, (y1 - y0) / length
+    for along in range(80, 201, 10):
+        for side in (0, 10, -10, 20, -20, 30, -30):
+            x = x0 + ux * along - uy * side
+            y = y0 + uy * along + ux * side
+            near = city.tree.query(shapely.Point(x, y), predicate="dwithin", distance=margin_m)
+            if len(near) == 0:
+                lon, lat = city.frame.to_lonlat(x, y)
+                return float(lon), float(lat)
+    raise InfeasibleMission("no open ground for a transfer point within 200 m of the dropoff")
+
+
+def scheduling_problems(
+    session: Session, city: City, start: datetime, horizon: timedelta
+) -> list[SchedulingProblem]:
+    """One scheduling problem per dock: its vehicles, the requested missions nearest to it.
+
+    Raises:
+        InfeasibleMission: a relay delivery has no open ground for its transfer point.
+    """
+    docks = session.exec(select(DockRow)).all()
+    vehicles = session.exec(select(VehicleRow)).all()
+    rows = session.exec(select(MissionRow).where(MissionRow.state == "requested")).all()
+    problems = []
+    for dock in docks:
+        mine = [m for m in rows if _nearest_dock(docks, _anchor(m)) is dock]
+        transfers = [
+            GeoPoint(*transfer_point(city, _lonlat(m.spec["dropoff"]), _lonlat(m.spec["pickup"])))
+            for m in mine
+            if m.kind == "delivery" and m.spec.get("relay_requested")
+        ]
+        fleet = [domain_vehicle(v) for v in vehicles if v.home_dock_id == dock.id]
+        if not fleet:
+            continue
+        problems.append(
+            SchedulingProblem(
+                vehicles=tuple(fleet),
+                docks=(domain_dock(dock),),
+                missions=tuple(domain_mission(m) for m in mine),
+                start=start,
+                end=start + horizon,
+                transfer_points=tuple(transfers),
+            )
+        )
+    return problems
+
+
+def _anchor(m: MissionRow) -> LonLat:
+    """Where a mission starts: its pickup, or an inspection area's centre."""
+    if m.kind == "delivery":
+        return _lonlat(m.spec["pickup"])
+    polygon = m.spec["target"]["polygon"]
+    return (
+        sum(float(p[0]) for p in polygon) / len(polygon),
+        sum(float(p[1]) for p in polygon) / len(polygon),
+    )
+
+
+def _nearest_dock(docks: Sequence[DockRow], p: LonLat) -> DockRow:
+    return min(docks, key=lambda d: (d.lon_deg - p[0]) ** 2 + (d.lat_deg - p[1]) ** 2)
+
+
+def _lonlat(point: dict[str, float]) -> LonLat:
+    return float(point["lon_deg"]), float(point["lat_deg"])
+
+
+def run_scheduler(problems: list[SchedulingProblem]) -> Schedule:
+    """The fleet scheduler's plan for each dock, merged (deterministic for the problems)."""
+    plans = [
+        schedule(p, time_limit_s=SCHEDULER_TIME_LIMIT_S, max_iterations=SCHEDULER_ITERATIONS)
+        for p in problems
+    ]
+    start = min((p.start for p in problems), default=datetime.now().astimezone())
+    return Schedule(
+        start,
+        tuple(v for p in plans for v in p.vehicles),
+        tuple(u for p in plans for u in p.unassigned),
+        solver_runtime_s=sum(p.solver_runtime_s for p in plans),
+    )
+
+
+def sorties(plan: Schedule, kinds: dict[str, str]) -> list[Sortie]:
+    """The plan's trips cut into sorties, in the order the plan starts them.
+
+    Args:
+        plan: the scheduler's plan.
+        kinds: vehicle id -> ``multicopter`` | ``ground_robot``.
+    """
+    out: list[Sortie] = []
+    relay_robot: dict[str, int] = {}
+    for vehicle_id, trip in plan.trips:
+        if kinds[vehicle_id] != "multicopter":
+            relay_robot.update(
+                (s.mission_id, int(vehicle_id)) for s in trip.stops if s.kind is StopKind.COLLECT
+            )
+        out.extend(_cut(int(vehicle_id), kinds[vehicle_id] == "multicopter", trip))
+    seen: set[int] = set()
+    for sortie in sorted(out, key=lambda s: (s.begins, s.mission_ids[0])):
+        # a survey split in parts is flown whole, in its first part's sortie
+        sortie.mission_ids = [m for m in sortie.mission_ids if m not in seen]
+        seen.update(sortie.mission_ids)
+        if sortie.transfer is not None:
+            sortie.robot_id = relay_robot.get(str(sortie.mission_ids[0]))
+    return sorted((s for s in out if s.mission_ids), key=lambda s: (s.begins, s.mission_ids[0]))
+
+
+def _cut(vehicle_id: int, flies: bool, trip: Trip) -> list[Sortie]:
+    """A trip's sorties: a new one at each pickup after a dropoff (the vehicle is back at
+    the dock), and one of its own for each inspection and each relay hand-over."""
+    out: list[Sortie] = []
+    current: Sortie | None = None
+    collected = {s.mission_id for s in trip.stops if s.kind is StopKind.COLLECT}
+    for stop in trip.stops:
+        mission_id = int(stop.mission_id)
+        if stop.mission_id in collected:
+            continue  # a relay's last stretch: the robot drives it in the drone's sortie
+        if stop.kind is StopKind.INSPECT:
+            out.append(Sortie(vehicle_id, flies, stop.begin, [mission_id]))
+        elif stop.kind is StopKind.HANDOVER:
+            point = (stop.point.lon_deg, stop.point.lat_deg)
+            out.append(Sortie(vehicle_id, flies, stop.begin, [mission_id], transfer=point))
+        elif stop.kind is StopKind.PICKUP and (current is None or current.mission_ids):
+            current = Sortie(vehicle_id, flies, stop.begin)
+            out.append(current)
+        elif stop.kind is StopKind.DROPOFF and current is not None:
+            current.mission_ids.append(mission_id)
+    return [s for s in out if s.mission_ids]
+
+
+def apply_schedule(
+    session: Session, plan: Schedule, placed: list[Sortie], bus: EventBus, now: datetime
+) -> dict[int, str]:
+    """Move each placed mission to ``scheduled`` on its vehicle; fail the ones left out.
+
+    Returns:
+        Mission id -> the scheduler's reason, for every mission it left out.
+    """
+    on = {m: s.vehicle_id for s in placed for m in s.mission_ids}
+    for mission_id, vehicle_id in on.items():
+        row = lifecycle.schedule(session, mission_id, ACTOR, commit=False, clock=lambda: now)
+        row.vehicle_id = vehicle_id
+        session.add(row)
+    session.commit()
+    for mission_id in on:
+        scheduled = session.get(MissionRow, mission_id)
+        assert scheduled is not None
+        bus.publish_mission_state(scheduled)
+    left: dict[int, str] = {}
+    for u in plan.unassigned:
+        mission_id = int(u.mission_id)
+        if mission_id in left or mission_id in on:
+            continue
+        left[mission_id] = f"not scheduled ({u.reason.value}): {u.detail}"
+        reason = left[mission_id][:480]
+        lifecycle.fail(session, mission_id, ACTOR, reason, bus=bus, clock=lambda: now)
+    return left

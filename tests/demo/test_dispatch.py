@@ -1,0 +1,131 @@
+"""The demo's scheduling and dispatch logic: sorties cut from the scheduler's trips, and each
+vehicle freed for its next sortie by its actual landing, not its planned return."""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from fleet.demo.dispatch import Dispatcher, DispatchSettings
+from fleet.demo.schedule import Sortie, sorties
+from fleet.model import GeoPoint
+from fleet.scheduler import Schedule, Stop, StopKind, Trip, VehicleSchedule
+from fleet.service.events import Event
+
+T0 = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
+DOCK = GeoPoint(139.70, 35.69)
+
+
+def _stop(mission: int, kind: StopKind, at_s: float, where: GeoPoint = DOCK) -> Stop:
+    t = T0 + timedelta(seconds=at_s)
+    return Stop(str(mission), kind, where, t, t, t)
+
+
+def _trip(*stops: Stop) -> Trip:
+    return Trip("1", "1", stops[0].arrival, stops[-1].departure, stops, 10.0, 1000.0, T0)
+
+
+def _plan(*vehicles: tuple[str, tuple[Trip, ...]]) -> Schedule:
+    return Schedule(T0, tuple(VehicleSchedule(v, trips) for v, trips in vehicles), ())
+
+
+KINDS = {"1": "multicopter", "2": "multicopter", "9": "ground_robot"}
+
+
+def test_a_trip_is_cut_into_sorties_at_each_return_to_the_dock() -> None:
+    p, d = StopKind.PICKUP, StopKind.DROPOFF
+    trip = _trip(
+        _stop(11, p, 0),
+        _stop(12, p, 0),
+        _stop(11, d, 100),
+        _stop(12, d, 200),
+        _stop(13, p, 400),
+        _stop(13, d, 500),
+        _stop(14, StopKind.INSPECT, 800),
+    )
+    cut = sorties(_plan(("1", (trip,))), KINDS)
+    assert [s.mission_ids for s in cut] == [[11, 12], [13], [14]]
+    assert all(s.vehicle_id == 1 and s.flies for s in cut)
+
+
+def test_a_relay_is_the_drones_sortie_with_the_robot_that_collects() -> None:
+    transfer = GeoPoint(139.701, 35.691)
+    drone = _trip(_stop(21, StopKind.PICKUP, 0), _stop(21, StopKind.HANDOVER, 100, transfer))
+    robot = _trip(
+        _stop(22, StopKind.PICKUP, 0),
+        _stop(22, StopKind.DROPOFF, 90),
+        _stop(21, StopKind.COLLECT, 130, transfer),
+        _stop(21, StopKind.DROPOFF, 300),
+    )
+    cut = sorties(_plan(("1", (drone,)), ("9", (robot,))), KINDS)
+    by_mission = {tuple(s.mission_ids): s for s in cut}
+    assert set(by_mission) == {(21,), (22,)}  # the relay is not also a robot sortie
+    relay = by_mission[(21,)]
+    assert (relay.vehicle_id, relay.robot_id) == (1, 9)
+    assert relay.transfer == (transfer.lon_deg, transfer.lat_deg)
+    assert not by_mission[(22,)].flies
+
+
+def test_a_survey_in_parts_is_one_sortie() -> None:
+    trip_a = _trip(_stop(31, StopKind.INSPECT, 0))
+    trip_b = _trip(_stop(31, StopKind.INSPECT, 900))
+    cut = sorties(_plan(("1", (trip_a, trip_b))), KINDS)
+    assert [s.mission_ids for s in cut] == [[31]]
+
+
+def _dispatcher(landed: dict[tuple[int, int], datetime], now: datetime) -> Dispatcher:
+    queue = deque([Sortie(1, True, T0, [41]), Sortie(1, True, T0 + timedelta(seconds=300), [42])])
+    return Dispatcher(
+        tools=None,  # type: ignore[arg-type]  # planning is not exercised here
+        pads={1: (139.7, 35.69)},
+        queues={1: queue},
+        landed_at=landed,
+        db_lock=threading.Lock(),
+        clock=lambda: now,
+        settings=DispatchSettings(turnaround_s=120.0),
+    )
+
+
+def _idle(vehicle_id: int) -> Event:
+    return Event("vehicle.status", 1, {"vehicle_id": vehicle_id, "status": "idle"})
+
+
+@given(late_s=st.floats(min_value=0.0, max_value=3600.0))
+def test_a_vehicle_is_free_at_its_actual_landing_plus_turnaround(late_s: float) -> None:
+    landed: dict[tuple[int, int], datetime] = {}
+    now = T0 + timedelta(seconds=5000)
+    d = _dispatcher(landed, now)
+    first = d.ready()[0]
+    d.take(first)
+    d.busy[1].legs = ((41, 0), (41, 1))
+    assert d.ready() == []  # busy: the next sortie waits
+    landed[(41, 0)] = T0 + timedelta(seconds=100)
+    assert not d.observe(_idle(1))  # landed at the dropoff, not back yet
+    assert d.ready() == []
+    back = T0 + timedelta(seconds=250 + late_s)
+    landed[(41, 1)] = back
+    assert d.observe(_idle(1))
+    assert d.free_at[1] == back + timedelta(seconds=120.0)
+    assert [s.mission_ids for s in d.ready()] == [[42]]
+
+
+def test_a_failed_sortie_frees_its_vehicle_when_all_its_missions_ended() -> None:
+    now = T0 + timedelta(seconds=700)
+    d = _dispatcher({}, now)
+    d.take(d.ready()[0])
+    d.busy[1].legs = ((41, 0), (41, 1))
+    failed = Event("mission.state", 1, {"mission_id": 41, "state": "failed"})
+    assert d.observe(failed)
+    assert d.free_at[1] == now + timedelta(seconds=120.0)
+
+
+def test_a_relay_waits_for_its_robot() -> None:
+    d = _dispatcher({}, T0)
+    d.queues[1] = deque([Sortie(1, True, T0, [51], robot_id=9, transfer=(139.7, 35.69))])
+    d.queues[9] = deque([Sortie(9, False, T0, [52])])
+    d.take(d.queues[9][0])  # the robot drives its own delivery
+    assert [s.mission_ids for s in d.ready()] == []
