@@ -24,7 +24,7 @@ from airspace.conformance import (
     Recovered,
 )
 from airspace.deconfliction import DeconflictionEngine
-from airspace.intents import OperationalIntent, intent_from_json, intent_to_json
+from airspace.intents import IntentState, OperationalIntent, intent_from_json, intent_to_json
 from airspace.volumes import geoid_amsl_to_w84_m
 from firmware_bridge.telemetry import Position
 from fleet.storage.audit import record
@@ -40,6 +40,8 @@ class FlightConformance:
     intent_id: str
     monitor: ConformanceMonitor
     excursions: list[dict[str, Any]] = field(default_factory=list)
+    state: IntentState = IntentState.ACTIVATED
+    """The intent's state after the last report."""
 
     @classmethod
     def of(
@@ -60,6 +62,7 @@ class FlightConformance:
         report = PositionReport(when, position.lon_deg, position.lat_deg, alt_w84)
         events = self.monitor.observe(report)
         for event in events:
+            self.state = event.intent.state
             if isinstance(event, LeftVolumes):
                 ex = event.excursion
                 self.excursions.append(

@@ -15,9 +15,10 @@ import asyncio
 import math
 import time
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from airspace.conformance import ConformanceEvent, StillNonconforming
+from airspace.conformance import ConformanceEvent, Recovered, StillNonconforming
 from airspace.errors import IllegalTransition
 from airspace.intents import IntentState
 from firmware_bridge.telemetry import LinkState, Position
@@ -25,7 +26,7 @@ from fleet.lifecycle import MissionState, advance
 from fleet.runner.conformance import ACTOR, FlightConformance, describe, save_intent
 from fleet.runner.flight import LegPlan
 from fleet.runner.items import cruise_speed_mps, drive_items, flight_items
-from fleet.runner.response import RECALLS, audit_command, send
+from fleet.runner.response import RECALLS, Action, audit_command, send
 from fleet.runner.store import (
     LegRecord,
     MissionWork,
@@ -38,7 +39,6 @@ from fleet.runner.store import (
     set_vehicle_status,
 )
 from fleet.runner.track import TrackPoint
-from fleet.service.ports import VehicleCommand
 from fleet.storage.tables import IntentRow, Telemetry
 
 if TYPE_CHECKING:
@@ -107,6 +107,7 @@ class FlightObserver:
         self._legs_done = 0
         self._uploaded = work.state is not MissionState.APPROVED
         self._in_flight = work.state is MissionState.IN_FLIGHT
+        self._held: set[str] = set()  # intents whose vehicle the runner told to hold
 
     async def _db(self, fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
         def call() -> Any:
@@ -199,34 +200,56 @@ class FlightObserver:
     def _respond(self, plan: LegPlan, event: ConformanceEvent, what: str) -> None:
         """Tell the vehicle what the policy says (see :mod:`fleet.runner.response`).
 
-        The command runs as a task of the runner, not of this flight's telemetry watcher: an
-        RTL ends the leg at once (the flight-mode failsafe), which cancels the watchers, and
-        the command must still be sent, audited and published.
+        Actions run as tasks of the runner, not of this flight's telemetry watcher: an RTL
+        ends the leg at once (the flight-mode failsafe), which cancels the watchers, and the
+        command must still be sent, audited and published.
         """
-        runner = self.runner
-        command = runner.conformance_policy.command_for(event)
-        if command is None:
+        runner, intent_id = self.runner, plan.intent_id or ""
+        policy = runner.conformance_policy
+        action = policy.action_for(event)
+        if isinstance(event, Recovered) and intent_id in self._held:
+            action = Action.RESUME
+        if action is None:
             return
-        if command in RECALLS:  # known before the mode change fails the leg
-            runner.recalled[plan.mission_id] = f"{what}: vehicle told to {command.value}"
-        runner.spawn(self._command(plan, command, what), f"conformance-{plan.vehicle_id}")
+        if action in RECALLS:  # known before the mode change fails the leg
+            runner.recalled[plan.mission_id] = f"{what}: vehicle told to {action.value}"
+        if action is Action.HOLD:
+            self._held.add(intent_id)
+            if policy.rejoin_after_s is not None:
+                at = event.time + timedelta(seconds=policy.rejoin_after_s)
+                runner.spawn(self._rejoin(plan, what, at), f"rejoin-{plan.vehicle_id}")
+        else:
+            self._held.discard(intent_id)
+        runner.spawn(self._command(plan, action, what), f"conformance-{plan.vehicle_id}")
 
-    async def _command(self, plan: LegPlan, command: VehicleCommand, what: str) -> None:
+    async def _rejoin(self, plan: LegPlan, what: str, at: datetime) -> None:
+        """Resume a vehicle still held and nonconforming at ``at``: back to its track."""
+        await self.runner.clock.sleep_until(at)
+        intent_id = plan.intent_id or ""
+        watch = self.runner.conformance.get(intent_id)
+        if intent_id not in self._held or watch is None:
+            return
+        if watch.state is IntentState.NONCONFORMING:
+            self._held.discard(intent_id)
+            held_s = self.runner.conformance_policy.rejoin_after_s
+            await self._command(plan, Action.RESUME, f"{what}; held {held_s:.0f} s: rejoining")
+
+    async def _command(self, plan: LegPlan, action: Action, what: str) -> None:
         runner = self.runner
-        outcome = await send(runner.link_of(plan), command)
+        outcome = await send(runner.link_of(plan), action)
         operator_id = self.work.operator_id
         runner.context.bus.emit(
             "vehicle.command",
             operator_id,
             vehicle_id=plan.vehicle_id,
             mission_id=plan.mission_id,
-            command=command.value,
+            command=action.value,
             reason=what,
             outcome=outcome,
             actor=ACTOR,
         )
         await self._db(
-            audit_command, plan, operator_id, command, why=what, outcome=outcome, now=runner.now()
+            audit_command, plan, operator_id, action, why=what, outcome=outcome, now=runner.now()
         )
 
     async def position(self, plan: LegPlan, position: Position) -> None:

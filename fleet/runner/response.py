@@ -5,11 +5,12 @@ The policy (:class:`ConformancePolicy`, default):
 - **Nonconforming** (the vehicle left its reserved volumes) -> ``hold``: it stops where it is,
   so it does not fly further into airspace that may be reserved by others, and the off-nominal
   volume the monitor published around it stays true;
-- **Contingent** (not back inside within ``MaxRecoverableTimeInNonconformingStateSeconds``,
-  which a held vehicle outside its volumes never is) -> ``rtl``: it is brought home, and the
-  mission ends ``aborted`` with the reason (the intent is ended);
-- back inside (Activated again): nothing; the vehicle was not stopped (an excursion during a
-  hold cannot end by itself) or the operator resumed it.
+- held ``rejoin_after_s`` (10 s of flight time) and still Nonconforming -> ``resume``: the
+  mission goes on (PX4 Mission mode flies back to its track), the way back into its volumes;
+  back inside while held -> ``resume`` at once (e.g. an early vehicle whose window came);
+- **Contingent** (not back inside within ``MaxRecoverableTimeInNonconformingStateSeconds``)
+  -> ``rtl``: it is brought home, and the mission ends ``aborted`` with the reason (its intent
+  is ended).
 
 A vehicle with no live link cannot be told anything: the attempt is still audited. Every
 command the runner sends is audited (actor ``runner:conformance``, with the reason) and
@@ -21,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from sqlmodel import Session
 
@@ -28,22 +30,39 @@ from airspace.conformance import BecameContingent, ConformanceEvent, LeftVolumes
 from firmware_bridge.errors import BridgeError
 from fleet.runner.conformance import ACTOR
 from fleet.runner.flight import LegPlan, VehicleLink
-from fleet.service.ports import VehicleCommand
 from fleet.storage.audit import record
 
-RECALLS = frozenset({VehicleCommand.RTL, VehicleCommand.LAND})
-"""Commands that end the mission (``aborted``)."""
+
+class Action(StrEnum):
+    """What the runner can tell a flying vehicle (``resume``: back to its mission)."""
+
+    HOLD = "hold"
+    RESUME = "resume"
+    RTL = "rtl"
+    LAND = "land"
+
+
+RECALLS = frozenset({Action.RTL, Action.LAND})
+"""Actions that end the mission (``aborted``)."""
 
 
 @dataclass(frozen=True, slots=True)
 class ConformancePolicy:
-    """The command for each conformance change (``None``: tell the vehicle nothing)."""
+    """The action for each conformance change (``None``: tell the vehicle nothing).
 
-    nonconforming: VehicleCommand | None = VehicleCommand.HOLD
-    contingent: VehicleCommand | None = VehicleCommand.RTL
+    Attributes:
+        nonconforming: when the vehicle leaves its volumes.
+        rejoin_after_s: flight seconds a held, still nonconforming vehicle waits before it
+            is resumed (``None``: it stays held until Contingent).
+        contingent: when it has not recovered in time.
+    """
 
-    def command_for(self, event: ConformanceEvent) -> VehicleCommand | None:
-        """The command answering ``event`` (only leaving the volumes and escalation act)."""
+    nonconforming: Action | None = Action.HOLD
+    rejoin_after_s: float | None = 10.0
+    contingent: Action | None = Action.RTL
+
+    def action_for(self, event: ConformanceEvent) -> Action | None:
+        """The action answering ``event`` (leaving the volumes, or escalation)."""
         if isinstance(event, LeftVolumes):
             return self.nonconforming
         if isinstance(event, BecameContingent):
@@ -51,21 +70,23 @@ class ConformancePolicy:
         return None
 
 
-def action_of(link: VehicleLink, command: VehicleCommand) -> Callable[[], Awaitable[None]]:
-    """The bridge call that carries out ``command`` on ``link``."""
+def action_of(link: VehicleLink, action: str) -> Callable[[], Awaitable[None]]:
+    """The bridge call that carries out ``action`` (an :class:`Action` or an API
+    :class:`~fleet.service.ports.VehicleCommand`, by value) on ``link``."""
     return {
-        VehicleCommand.HOLD: link.hold,
-        VehicleCommand.RTL: link.return_to_launch,
-        VehicleCommand.LAND: link.land,
-    }[command]
+        Action.HOLD.value: link.hold,
+        Action.RESUME.value: link.start_mission,
+        Action.RTL.value: link.return_to_launch,
+        Action.LAND.value: link.land,
+    }[str(action)]
 
 
-async def send(link: VehicleLink | None, command: VehicleCommand) -> str:
-    """Send ``command`` on ``link``; the outcome in words (never raises)."""
+async def send(link: VehicleLink | None, action: Action) -> str:
+    """Do ``action`` on ``link``; the outcome in words (never raises)."""
     if link is None:
         return "no live link"
     try:
-        await action_of(link, command)()
+        await action_of(link, action)()
     except BridgeError as exc:
         return f"refused: {exc}"
     return "accepted"
@@ -75,13 +96,13 @@ def audit_command(
     session: Session,
     plan: LegPlan,
     operator_id: int,
-    command: VehicleCommand,
+    action: Action,
     *,
     why: str,
     outcome: str,
     now: datetime,
 ) -> None:
-    """Append the command's audit entry (who: the conformance monitor; why; the outcome)."""
+    """Append the action's audit entry (who: the conformance monitor; why; the outcome)."""
     record(
         session,
         actor=ACTOR,
@@ -90,7 +111,7 @@ def audit_command(
         target_id=plan.vehicle_id,
         operator_id=operator_id,
         detail={
-            "command": command.value,
+            "command": action.value,
             "why": why,
             "outcome": outcome,
             "mission_id": plan.mission_id,

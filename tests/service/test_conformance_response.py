@@ -2,10 +2,12 @@
 
 End to end on real loopback UDP: the service (SQLite file) with its in-process runner flies a
 short reserved flight on a simulated PX4-like quad (simulator port offset 1550); mid-flight
-the test moves the simulated vehicle 300 m off its route (a manual position offset, as a
-strong gust or a bad GPS fix would). The runner must tell it to hold when its intent turns
-Nonconforming, to return to launch when it turns Contingent, audit both commands with the
-reason, publish them as ``vehicle.command`` events, and end the mission ``aborted``.
+the test moves the simulated vehicle off its route (a manual position offset, as a strong
+gust or a bad GPS fix would). The runner must tell it to hold when its intent turns
+Nonconforming and to resume its mission 10 s later; a vehicle that rejoins its volumes
+finishes its flight, one still outside at the recovery limit (Contingent) is told to return
+to launch and its mission ends ``aborted``. Every command is audited with its reason and
+published as a ``vehicle.command`` event.
 """
 
 from __future__ import annotations
@@ -40,8 +42,8 @@ PORT_OFFSET = 1550
 
 @pytest.fixture
 async def service(tmp_path: Path) -> AsyncIterator[SimService]:
-    """The service (F3548 recovery limit shortened to 20 s) and one simulated quad."""
-    settings = ConformanceSettings(recovery_limit=timedelta(seconds=20))
+    """The service (F3548 recovery limit shortened to 30 s) and one simulated quad."""
+    settings = ConformanceSettings(recovery_limit=timedelta(seconds=30))
     async with sim_service(
         tmp_path / "db.sqlite3", PORT_OFFSET, conformance_settings=settings
     ) as running:
@@ -89,17 +91,25 @@ def _audit(context: ServiceContext, action: str) -> list[AuditEntry]:
         return list(session.exec(query.order_by(col(AuditEntry.id))))
 
 
-async def test_a_vehicle_pushed_off_its_route_is_held_then_recalled(service: SimService) -> None:
-    context, runner, swarm = service.context, service.runner, service.swarm
-    sim = swarm.vehicles[0]
-    async with asyncio.timeout(30), context.bus.subscribe() as events:
-        mission_id = await asyncio.to_thread(_book, context, runner.now())
-        await _next(events, "mission.state", mission_id=mission_id, state="in_flight")
-        while sim.autopilot.state.up_m < 25.0 or sim.autopilot.state.north_m < 40.0:
-            await _next(events, "vehicle.telemetry")
-        state = sim.autopilot.state
-        sim.autopilot.state = dataclasses.replace(state, east_m=state.east_m + 300.0)
+async def _push_east(service: SimService, events: Any, offset_m: float) -> int:
+    """Book the flight, wait until it cruises, then move the simulated quad ``offset_m`` east."""
+    sim = service.swarm.vehicles[0]
+    mission_id = await asyncio.to_thread(_book, service.context, service.runner.now())
+    await _next(events, "mission.state", mission_id=mission_id, state="in_flight")
+    while sim.autopilot.state.up_m < 25.0 or sim.autopilot.state.north_m < 40.0:
+        await _next(events, "vehicle.telemetry")
+    state = sim.autopilot.state
+    sim.autopilot.state = dataclasses.replace(state, east_m=state.east_m + offset_m)
+    return mission_id
 
+
+async def test_a_vehicle_pushed_far_off_its_route_is_held_then_recalled(
+    service: SimService,
+) -> None:
+    """Held, resumed after 10 s, still outside at the recovery limit: RTL, mission aborted."""
+    context, sim = service.context, service.swarm.vehicles[0]
+    async with asyncio.timeout(30), context.bus.subscribe() as events:
+        mission_id = await _push_east(service, events, 500.0)
         hold = await _next(events, "vehicle.command", mission_id=mission_id)
         assert hold.data["command"] == "hold" and hold.data["outcome"] == "accepted"
         assert "left its volumes" in hold.data["reason"]
@@ -112,7 +122,24 @@ async def test_a_vehicle_pushed_off_its_route_is_held_then_recalled(service: Sim
     commands = _audit(context, "vehicle.command")
     assert [(e.actor, e.detail["command"]) for e in commands] == [
         ("runner:conformance", "hold"),
+        ("runner:conformance", "resume"),
         ("runner:conformance", "rtl"),
     ]
     transitions = [e.detail["to"] for e in _audit(context, "intent.transition")]
     assert transitions[:3] == ["Activated", "Nonconforming", "Contingent"]
+
+
+async def test_a_vehicle_pushed_a_little_off_rejoins_its_route_and_lands(
+    service: SimService,
+) -> None:
+    """Held, resumed after 10 s, back inside its volumes: the flight completes."""
+    context = service.context
+    async with asyncio.timeout(40), context.bus.subscribe() as events:
+        mission_id = await _push_east(service, events, 40.0)
+        done = await _next(events, "mission.state", mission_id=mission_id, state="completed")
+    assert done.data["reason"] is None
+    commands = [e.detail["command"] for e in _audit(context, "vehicle.command")]
+    assert commands[:2] == ["hold", "resume"] and "rtl" not in commands
+    transitions = [e.detail["to"] for e in _audit(context, "intent.transition")]
+    assert transitions[:3] == ["Activated", "Nonconforming", "Activated"]
+    assert transitions[-1] == "Ended"
