@@ -25,6 +25,10 @@ if TYPE_CHECKING:
 
 __all__ = ["EndpointTests"]
 
+# exact test this far past the margin: a link leaving at a grazing angle along a wall stays
+# inside the (sub-metre) margin for tens of metres, and a shorter exact stretch blocked it
+_ESCAPE_M = 60.0
+
 
 class EndpointTests:
     """Segment tests for the start's and goal's links, per layer (cached for the request)."""
@@ -81,14 +85,15 @@ class EndpointTests:
     def _escape_test(self, layer: Layer, alt_amsl_m: float, pt: FloatArray) -> SegmentTest:
         """Test for links from ``pt``, an endpoint inside the layer's conservative margin.
 
-        The first ``escape`` metres of each link (enough to leave the margin) are checked
-        exactly against the raw footprints and zones; the rest against the layer as usual.
+        The first ``escape`` metres of each link (enough to leave the margin, even along a
+        wall) are checked exactly against the raw footprints and zones; the rest against the
+        layer as usual.
         """
         city = self.planner.city
         mask = self.planner.obstacle_mask(alt_amsl_m)
         h_m = self.planner.clearances.horizontal_m
         extra = self.zones.extra_at(alt_amsl_m)
-        escape_m = float(shapely.distance(Point(pt), layer.obstacles.boundary)) + 0.5
+        escape_m = float(shapely.distance(Point(pt), layer.obstacles.boundary)) + _ESCAPE_M
         close = city.tree.query(Point(pt), predicate="dwithin", distance=h_m + escape_m + 1)
         local = shapely.union_all(city.footprints_local[close[mask[close]]])
         shapely.prepare(local)
