@@ -6,8 +6,9 @@
   transit, pattern, transit back; verified), reserved as one intent at the first departure in
   the inspection window whose airspace is free (delays of ``delay_step_s``);
 - any mission on a ground robot: a robot flies no airspace, so there is no intent to reserve;
-  its drive out and back is planned at street level around the buildings (no route: 422), and
-  the mission is approved with its legs in one transaction that holds the reservation lock
+  its drive out and back is planned at street level around the buildings (no route: 422),
+  checked against its battery and payload capacity (the energy model: 400 with the figures),
+  and the mission is approved with its legs in one transaction that holds the reservation lock
   (two approvals of one mission cannot both pass). A robot cannot inspect (400).
 """
 
@@ -18,8 +19,9 @@ from datetime import datetime, timedelta
 from airspace.planner import VehicleProfile
 from airspace.route import Route
 from airspace.volumes import route_to_volumes
+from fleet.energy.legs import Leg, check_feasible
 from fleet.lifecycle import MissionState
-from fleet.model import Inspection, VehicleKind
+from fleet.model import GeoPoint, Inspection, VehicleKind
 from fleet.service.approval import (
     ApprovalSettings,
     Approved,
@@ -114,6 +116,7 @@ def approve_inspection(
         depart, speeds, zones,
     )  # fmt: skip
     leg = PlannedLeg(vehicle.id, flight.route, True, flight.items, speeds.cruise_speed_mps)
+    _check_energy(vehicle, [leg])  # the whole flight: transits and pattern
     return _book_first_free(context, mission, leg, inspection.window.end, actor, s)
 
 
@@ -186,6 +189,7 @@ def approve_drive(
         timed = retime(route, speeds, flies=False)
         legs.append(PlannedLeg(robot.id, timed, False, cruise_speed_mps=speeds.cruise_speed_mps))
         depart = timed.arrival + timedelta(seconds=handover_s)
+    _check_energy(robot, legs, float(mission.spec.get("payload_kg", 0.0)))
     now = context.clock()
     with context.sessions() as session:
         take_reservation_lock(session)  # one approval of this mission at a time
@@ -193,6 +197,25 @@ def approve_drive(
         session.commit()
     publish_approval(context.bus, row)
     return Approved(row, legs[-1].route.arrival)
+
+
+def _check_energy(vehicle: VehicleRow, legs: list[PlannedLeg], payload_kg: float = 0.0) -> None:
+    """Refuse a trip the vehicle's battery (above its reserve) or payload capacity cannot do;
+    the payload rides the first leg.
+
+    Raises:
+        InfeasibleMission: with the energy figures or the payload.
+    """
+    trip = [
+        Leg(*_ends(leg.route), payload_kg=payload_kg if k == 0 else 0.0, route=leg.route)
+        for k, leg in enumerate(legs)
+    ]
+    check_feasible(domain_vehicle(vehicle), trip)
+
+
+def _ends(route: Route) -> tuple[GeoPoint, GeoPoint]:
+    first, last = route.waypoints[0], route.waypoints[-1]
+    return GeoPoint(first.lon_deg, first.lat_deg), GeoPoint(last.lon_deg, last.lat_deg)
 
 
 def _approved(context: ServiceContext, mission: MissionRow, route: Route) -> Approved:

@@ -166,3 +166,19 @@ async def test_a_robot_cannot_inspect(client: httpx.AsyncClient, auth: TokenMake
     refused = await client.post(f"/missions/{booked.json()['id']}/approve", headers=headers)
     assert refused.status_code == 400
     assert "cannot fly an inspection" in refused.json()["detail"]
+
+
+async def test_a_robot_drive_beyond_its_battery_is_refused_with_the_figures(
+    client: httpx.AsyncClient, auth: TokenMaker
+) -> None:
+    headers, (robot,) = await _fleet(client, auth, [{"kind": "ground_robot", "battery_wh": 1.0}])
+    dropoff = {"lon_deg": 139.710, "lat_deg": 35.690}
+    booked = await client.post(
+        "/missions/deliveries", json=delivery_body(dropoff=dropoff), headers=headers
+    )
+    _schedule_on(client, booked.json()["id"], robot)
+    refused = await client.post(f"/missions/{booked.json()['id']}/approve", headers=headers)
+    assert refused.status_code == 400
+    assert "Wh" in refused.json()["detail"] and "reserve" in refused.json()["detail"]
+    mission = (await client.get(f"/missions/{booked.json()['id']}", headers=headers)).json()
+    assert mission["state"] == "scheduled" and mission["legs"] == []
