@@ -95,6 +95,15 @@ class VolumeShape:
             volume.time_end.timestamp(),
         )
 
+    def retimed(self, lower_m: float, upper_m: float, start_s: float, end_s: float) -> VolumeShape:
+        """The same outline (projected points and shapely geometry shared) with another band
+        and time window: a delayed or re-levelled copy costs no projection or geometry."""
+        copy = object.__new__(VolumeShape)
+        copy.points_m, copy.radius_m, copy.xy_box = self.points_m, self.radius_m, self.xy_box
+        copy._geometry = self.outline
+        copy.lower_m, copy.upper_m, copy.start_s, copy.end_s = lower_m, upper_m, start_s, end_s
+        return copy
+
     @property
     def outline(self) -> BaseGeometry:
         """The shapely outline (a point for a circle), built on first use, maybe unprepared."""

@@ -11,6 +11,7 @@ the engine serialises access.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -18,10 +19,13 @@ import numpy as np
 
 from airspace.deconfliction.buckets import Bucket, Buckets, query_row
 from airspace.deconfliction.geometry import LocalProjection, VolumeShape
-from airspace.intents.volume import Volume4D
+from airspace.intents.volume import Outline, Volume4D
 
 BUCKET_WIDTH_S = 600.0
 """Time span of the start times sharing one bucket."""
+
+RECENT_OUTLINES = 4096
+"""Outlines whose projection and geometry the index keeps for reuse."""
 
 LONG_VOLUME_S = 1800.0
 """Volumes lasting longer than this share one bucket that every query scans."""
@@ -55,6 +59,8 @@ class SpatioTemporalIndex:
         self._rows: dict[int, int] = {}
         self._keys: dict[str, list[int]] = {}
         self._next_key = 0
+        # outline object id -> (the outline, kept alive so the id stays its own; its shape)
+        self._recent_outlines: OrderedDict[int, tuple[Outline, VolumeShape]] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._keys)
@@ -63,13 +69,34 @@ class SpatioTemporalIndex:
         return intent_id in self._keys
 
     def shapes(self, volumes: Iterable[Volume4D]) -> list[VolumeShape]:
-        """Volumes projected into this index's frame (the first volume fixes the origin)."""
+        """Volumes projected into this index's frame (the first volume fixes the origin).
+
+        Outlines seen recently (the same outline object, e.g. a volume delayed or re-levelled
+        with ``dataclasses.replace``) reuse their projection and shapely geometry.
+        """
         vols = list(volumes)
         if self._projection is None and vols:
             lon0, lat0, _, _ = vols[0].lonlat_bounds_deg()
             self._projection = LocalProjection(lon0, lat0)
         projection = self._projection
-        return [VolumeShape.of(v, projection) for v in vols] if projection else []
+        return [self._shape(v, projection) for v in vols] if projection else []
+
+    def _shape(self, volume: Volume4D, projection: LocalProjection) -> VolumeShape:
+        cache = self._recent_outlines
+        seen = cache.get(id(volume.outline))
+        if seen is None or seen[0] is not volume.outline:
+            shape = VolumeShape.of(volume, projection)
+            cache[id(volume.outline)] = (volume.outline, shape)
+            if len(cache) > RECENT_OUTLINES:
+                cache.popitem(last=False)
+            return shape
+        cache.move_to_end(id(volume.outline))
+        return seen[1].retimed(
+            volume.altitude_lower_w84_m,
+            volume.altitude_upper_w84_m,
+            volume.time_start.timestamp(),
+            volume.time_end.timestamp(),
+        )
 
     def add(self, intent_id: str, shapes: list[VolumeShape]) -> None:
         """Index ``shapes`` as the volumes of ``intent_id`` (replacing none: remove first)."""

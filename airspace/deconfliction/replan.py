@@ -6,7 +6,6 @@ cruise height is the planner's ``cruise_agl_m``, and a delay is a later ``depart
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from datetime import timedelta
 
@@ -63,7 +62,9 @@ def _grown(vertices: tuple[tuple[float, float], ...], margin_m: float) -> BaseGe
         return shapely.Polygon(vertices)
     frame = LocalProjection(*vertices[0])
     local = shapely.Polygon([frame.to_xy_m(lon, lat) for lon, lat in vertices])
-    grown = local.buffer(margin_m / math.cos(math.pi / 16), quad_segs=4)
+    # mitred corners (truncated at 4x the margin, still outside the round buffer) keep the
+    # vertex count of the outline: the planner lays every zone vertex into its visibility graph
+    grown = local.buffer(margin_m, join_style="mitre", mitre_limit=4.0)
     return shapely.Polygon([frame.to_lonlat_deg(x, y) for x, y in grown.exterior.coords])
 
 
