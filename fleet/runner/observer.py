@@ -19,7 +19,6 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from airspace.conformance import ConformanceEvent, Recovered, StillNonconforming
-from airspace.errors import IllegalTransition
 from airspace.intents import IntentState
 from firmware_bridge.telemetry import LinkState, Position
 from fleet.lifecycle import MissionState, advance
@@ -30,13 +29,13 @@ from fleet.runner.response import RECALLS, Action, audit_command, send
 from fleet.runner.store import (
     LegRecord,
     MissionWork,
+    Step,
     VehicleRecord,
+    apply_step,
     items_from_json,
     route_from_json,
     save_telemetry,
-    set_intent_state,
     set_progress,
-    set_vehicle_status,
 )
 from fleet.runner.track import TrackPoint
 from fleet.storage.tables import IntentRow, Telemetry
@@ -77,6 +76,13 @@ def build_plan(work: MissionWork, leg: LegRecord, vehicle: VehicleRecord) -> Leg
     )
 
 
+def _intent_change(
+    plan: LegPlan, state: IntentState, why: str
+) -> tuple[str, IntentState, str] | None:
+    """A :class:`Step`'s intent change for ``plan``'s intent (``None`` if it has none)."""
+    return None if plan.intent_id is None else (plan.intent_id, state, why)
+
+
 def _step_m(a: TrackPoint, b: TrackPoint) -> float:
     dx = (b.lon_deg - a.lon_deg) * _M_PER_DEG * math.cos(math.radians(a.lat_deg))
     dy = (b.lat_deg - a.lat_deg) * _M_PER_DEG
@@ -108,6 +114,7 @@ class FlightObserver:
         self._uploaded = work.state is not MissionState.APPROVED
         self._in_flight = work.state is MissionState.IN_FLIGHT
         self._held: set[str] = set()  # intents whose vehicle the runner told to hold
+        self._completed = False
 
     async def _db(self, fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
         def call() -> Any:
@@ -128,44 +135,49 @@ class FlightObserver:
             clock=self.runner.now,
         )
 
-    async def _intent_to(self, plan: LegPlan, state: IntentState, why: str) -> None:
-        if plan.intent_id is None:
-            return
-        try:
-            row = await self._db(
-                set_intent_state, plan.intent_id, state, now=self.runner.now(), why=why
-            )
-        except IllegalTransition:  # e.g. Contingent after a link loss stays so until it ends
-            return
-        if row is not None:
-            self.runner.context.bus.emit(
-                "intent.state",
-                row.operator_id,
-                intent_id=row.id,
-                mission_id=plan.mission_id,
-                state=state.value,
-            )
-
-    async def _vehicle_status(self, plan: LegPlan, status: str) -> None:
-        await self._db(set_vehicle_status, plan.vehicle_id, status, now=self.runner.now())
-        self.runner.context.bus.emit(
-            "vehicle.status", self.work.operator_id, vehicle_id=plan.vehicle_id, status=status
-        )
-
     async def uploaded(self, plan: LegPlan) -> None:
         """Mission ``approved -> uploaded`` when its first leg is on a vehicle."""
         if not self._uploaded:
             self._uploaded = True
             await self._mission_to(MissionState.UPLOADED)
 
+    async def _step(self, plan: LegPlan, step: Step) -> None:
+        """Write ``step`` in one transaction, then publish what it changed."""
+        done = await self._db(
+            apply_step, plan.mission_id, plan.vehicle_id, step, now=self.runner.now()
+        )
+        bus = self.runner.context.bus
+        if done.intent is not None:
+            bus.emit(
+                "intent.state",
+                done.intent.operator_id,
+                intent_id=done.intent.id,
+                mission_id=plan.mission_id,
+                state=done.intent.state,
+            )
+        if done.mission is not None:
+            bus.publish_mission_state(done.mission)
+        if step.vehicle_status is not None:
+            bus.emit(
+                "vehicle.status",
+                self.work.operator_id,
+                vehicle_id=plan.vehicle_id,
+                status=step.vehicle_status,
+            )
+
+    def _intent_change(
+        self, plan: LegPlan, state: IntentState, why: str
+    ) -> tuple[str, IntentState, str] | None:
+        return None if plan.intent_id is None else (plan.intent_id, state, why)
+
     async def started(self, plan: LegPlan) -> None:
-        """Intent Activated, mission in flight, vehicle busy."""
-        await self._intent_to(plan, IntentState.ACTIVATED, "vehicle armed and mission started")
+        """Intent Activated, mission in flight, vehicle busy: one transaction."""
+        mission = None if self._in_flight else MissionState.IN_FLIGHT
+        self._in_flight = True
+        why = "vehicle armed and mission started"
+        intent = _intent_change(plan, IntentState.ACTIVATED, why)
+        await self._step(plan, Step(intent, mission, "in_flight"))
         await self._watch_conformance(plan)
-        if not self._in_flight:
-            self._in_flight = True
-            await self._mission_to(MissionState.IN_FLIGHT)
-        await self._vehicle_status(plan, "in_flight")
 
     async def _watch_conformance(self, plan: LegPlan) -> None:
         if not plan.flies or plan.intent_id is None:
@@ -323,23 +335,31 @@ class FlightObserver:
     async def link_changed(self, plan: LegPlan, link: LinkState) -> None:
         """Lost: vehicle lost, intent Contingent. Back: vehicle busy again (audited)."""
         if not link.connected:
-            await self._vehicle_status(plan, "lost")
             self.runner.conformance.pop(plan.intent_id or "", None)  # no reports: not monitored
-            await self._intent_to(plan, IntentState.CONTINGENT, "data link lost in flight")
+            why = "data link lost in flight"
+            intent = _intent_change(plan, IntentState.CONTINGENT, why)
+            await self._step(plan, Step(intent, vehicle_status="lost"))
         else:
-            await self._vehicle_status(plan, "in_flight")
+            await self._step(plan, Step(vehicle_status="in_flight"))
 
     async def landed(self, plan: LegPlan) -> None:
-        """Intent Ended after its last leg; vehicle idle; progress counts the leg as done."""
+        """Intent Ended after its last leg, vehicle idle, progress counting the leg, and the
+        mission completed when this was the last leg to land: one transaction."""
         self.runner.landed_at[(plan.mission_id, plan.seq)] = self.runner.now()
         later = [leg for leg in self.work.legs if leg.seq > plan.seq]
+        intent = None
         if all(leg.intent_id != plan.intent_id for leg in later):
             self.runner.conformance.pop(plan.intent_id or "", None)
-            await self._intent_to(plan, IntentState.ENDED, "landed")
-        await self._vehicle_status(plan, "idle")
+            intent = _intent_change(plan, IntentState.ENDED, "landed")
         self._legs_done += 1
-        await self._db(set_progress, plan.mission_id, self._legs_done / len(self.work.legs))
+        last = self._legs_done == len(self.work.legs)
+        mission = MissionState.COMPLETED if last else None
+        self._completed = self._completed or last
+        progress = self._legs_done / len(self.work.legs)
+        await self._step(plan, Step(intent, mission, "idle", progress))
 
     async def completed(self) -> None:
-        """Every leg has landed: the mission is completed."""
-        await self._mission_to(MissionState.COMPLETED)
+        """Every leg has landed: the mission is completed (if its last landing did not)."""
+        if not self._completed:
+            self._completed = True
+            await self._mission_to(MissionState.COMPLETED)

@@ -7,6 +7,7 @@ transaction. These functions are synchronous (SQLModel); the runner calls them i
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,10 +15,11 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from airspace.errors import IllegalTransition
 from airspace.intents import IntentState, intent_from_json, intent_to_json, transition
 from airspace.route import Route, Waypoint
 from firmware_bridge.mission_item import MissionItem
-from fleet.lifecycle import MissionState
+from fleet.lifecycle import MissionState, advance
 from fleet.storage.audit import record
 from fleet.storage.tables import IntentRow, MissionLeg, MissionRow, Telemetry, VehicleRow
 
@@ -137,9 +139,16 @@ def vehicles_by_id(session: Session, ids: Sequence[int]) -> dict[int, VehicleRec
 
 
 def set_intent_state(
-    session: Session, intent_id: str, state: IntentState, *, now: datetime, why: str
+    session: Session,
+    intent_id: str,
+    state: IntentState,
+    *,
+    now: datetime,
+    why: str,
+    commit: bool = True,
 ) -> IntentRow | None:
-    """Move a stored intent to ``state`` following F3548's state machine, audited; commits.
+    """Move a stored intent to ``state`` following F3548's state machine, audited; commits
+    unless ``commit=False``.
 
     Entering Contingent turns the nominal volumes into off-nominal ones (the vehicle may be
     anywhere it was cleared to be). Returns ``None`` when the intent is unknown or already in
@@ -179,11 +188,14 @@ def set_intent_state(
         detail={"from": previous, "to": state.value, "why": why},
         clock=lambda: now,
     )
-    session.commit()
+    if commit:
+        session.commit()
     return row
 
 
-def set_vehicle_status(session: Session, vehicle_id: int, status: str, *, now: datetime) -> None:
+def set_vehicle_status(
+    session: Session, vehicle_id: int, status: str, *, now: datetime, commit: bool = True
+) -> None:
     """Record a vehicle's status (``idle``, ``in_flight``, ``lost``...), audited on change."""
     row = session.get(VehicleRow, vehicle_id)
     if row is None or row.status == status:
@@ -200,7 +212,8 @@ def set_vehicle_status(session: Session, vehicle_id: int, status: str, *, now: d
         detail={"from": previous, "to": status},
         clock=lambda: now,
     )
-    session.commit()
+    if commit:
+        session.commit()
 
 
 def save_telemetry(session: Session, sample: Telemetry) -> None:
@@ -209,11 +222,67 @@ def save_telemetry(session: Session, sample: Telemetry) -> None:
     session.commit()
 
 
-def set_progress(session: Session, mission_id: int, fraction: float) -> None:
+def set_progress(
+    session: Session, mission_id: int, fraction: float, *, commit: bool = True
+) -> None:
     """Record a mission's progress (0..1) without a state change."""
     row = session.get(MissionRow, mission_id)
     if row is None:
         return
     row.progress_fraction = max(0.0, min(1.0, fraction))
     session.add(row)
+    if commit:
+        session.commit()
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """What one step of a flight changes, written in one transaction (all or nothing).
+
+    Attributes:
+        intent: (intent id, new state, why), or ``None``.
+        mission: the mission's new state, or ``None``.
+        vehicle_status: the vehicle's new status, or ``None``.
+        progress: the mission's new progress fraction, or ``None``.
+    """
+
+    intent: tuple[str, IntentState, str] | None = None
+    mission: MissionState | None = None
+    vehicle_status: str | None = None
+    progress: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Stepped:
+    """The rows a :class:`Step` changed (``None`` where it changed nothing)."""
+
+    intent: IntentRow | None
+    mission: MissionRow | None
+
+
+def apply_step(
+    session: Session, mission_id: int, vehicle_id: int, step: Step, *, now: datetime
+) -> Stepped:
+    """Write ``step`` (each change audited) and commit once.
+
+    An intent change F3548 does not allow (e.g. Activated after a link loss made it
+    Contingent) is skipped; the rest is written.
+
+    Raises:
+        fleet.lifecycle.IllegalMissionTransition: the mission change is not allowed (nothing
+            is written).
+    """
+    intent = None
+    if step.intent is not None:
+        intent_id, state, why = step.intent
+        with contextlib.suppress(IllegalTransition):  # raised before anything is changed
+            intent = set_intent_state(session, intent_id, state, now=now, why=why, commit=False)
+    mission = None
+    if step.mission is not None:
+        mission = advance(session, mission_id, step.mission, ACTOR, commit=False, clock=lambda: now)
+    if step.vehicle_status is not None:
+        set_vehicle_status(session, vehicle_id, step.vehicle_status, now=now, commit=False)
+    if step.progress is not None:
+        set_progress(session, mission_id, step.progress, commit=False)
     session.commit()
+    return Stepped(intent, mission)

@@ -10,6 +10,7 @@ write; pure reads still run beside a writer.
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
@@ -17,11 +18,12 @@ import pytest
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
-from fleet.lifecycle import MissionState, advance
-from fleet.runner.store import set_vehicle_status
+from airspace.intents import IntentState
+from fleet.lifecycle import IllegalMissionTransition, MissionState, advance
+from fleet.runner.store import Step, apply_step, set_vehicle_status
 from fleet.storage.audit import record
 from fleet.storage.db import make_engine, make_session_factory, migrate
-from fleet.storage.tables import AuditEntry, MissionRow, Operator, VehicleRow
+from fleet.storage.tables import AuditEntry, IntentRow, MissionRow, Operator, VehicleRow
 
 WRITES_PER_THREAD = 60
 
@@ -169,3 +171,42 @@ def test_sqlite_reads_go_on_while_a_writer_holds_the_lock(sqlite_engine: Engine)
     second.join()
     with sessions() as reader:
         assert reader.get(VehicleRow, vehicle_id).status == "after"  # type: ignore[union-attr]
+
+
+def _intent(session: Session, operator_id: int, mission_id: int) -> str:
+    now = datetime.now(UTC)
+    row = IntentRow(
+        id=str(uuid.uuid4()), operator_id=operator_id, mission_id=mission_id, state="Accepted",
+        time_start=now, time_end=now, alt_lower_w84_m=0.0, alt_upper_w84_m=100.0,
+        min_lon_deg=139.7, min_lat_deg=35.69, max_lon_deg=139.71, max_lat_deg=35.70,
+    )  # fmt: skip
+    session.add(row)
+    session.commit()
+    return row.id
+
+
+def test_a_flight_step_is_written_whole_or_not_at_all(engine: Engine) -> None:
+    """Take-off moves the intent, the mission and the vehicle in one transaction: a step whose
+    mission change is refused leaves the intent and the vehicle as they were."""
+    operator_id, vehicle_id, mission_id = _seed(engine)
+    sessions = make_session_factory(engine)
+    with sessions() as session:
+        intent_id = _intent(session, operator_id, mission_id)
+    takeoff = Step(
+        (intent_id, IntentState.ACTIVATED, "started"), MissionState.IN_FLIGHT, "in_flight"
+    )
+    with sessions() as session, pytest.raises(IllegalMissionTransition):
+        apply_step(session, mission_id, vehicle_id, takeoff, now=datetime.now(UTC))  # requested
+    with sessions() as session:
+        assert session.get(IntentRow, intent_id).state == "Accepted"  # type: ignore[union-attr]
+        assert session.get(VehicleRow, vehicle_id).status == "registered"  # type: ignore[union-attr]
+        assert _count(session, "intent.transition") == _count(session, "vehicle.status") == 0
+    with sessions() as session:
+        for state in ("scheduled", "approved", "uploaded"):
+            advance(session, mission_id, state, "test")
+        done = apply_step(session, mission_id, vehicle_id, takeoff, now=datetime.now(UTC))
+    assert done.intent is not None and done.mission is not None
+    with sessions() as session:
+        assert session.get(IntentRow, intent_id).state == "Activated"  # type: ignore[union-attr]
+        assert session.get(MissionRow, mission_id).state == "in_flight"  # type: ignore[union-attr]
+        assert session.get(VehicleRow, vehicle_id).status == "in_flight"  # type: ignore[union-attr]
