@@ -32,10 +32,11 @@ def _pads(legs: list[MissionLeg]) -> list[tuple[float, float]]:
     return sorted(pads)
 
 
-def _on_time(
+def _late_s(
     mission: MissionRow, legs: list[MissionLeg], landed_at: Mapping[tuple[int, int], datetime]
-) -> bool | None:
-    """A completed delivery is on time when the leg ending at its dropoff landed in time."""
+) -> float | None:
+    """How late a completed delivery's parcel arrived (negative: early): the landing of the leg
+    ending at its dropoff against the deadline; ``None`` when not a completed delivery."""
     if mission.state != "completed" or mission.kind != "delivery":
         return None
     drop = mission.spec["dropoff"]
@@ -47,7 +48,7 @@ def _on_time(
         end = wps[-1]
         if abs(end["lon_deg"] - drop["lon_deg"]) + abs(end["lat_deg"] - drop["lat_deg"]) < 1e-7:
             when = landed_at.get((mission.id or 0, leg.seq))
-            return None if when is None else when <= deadline
+            return None if when is None else round((when - deadline).total_seconds(), 1)
     return None
 
 
@@ -74,6 +75,7 @@ def read_facts(
         vehicle = vehicles.get(m.vehicle_id)
         battery_wh = float(vehicle.spec.get("battery_wh", 0.0)) if vehicle else 0.0
         relay = bool(m.spec.get("relay_requested"))
+        late_s = _late_s(m, legs, landed_at)
         outcomes.append(
             MissionOutcome(
                 mission_id=str(m.id),
@@ -84,7 +86,8 @@ def read_facts(
                 reason=m.state_reason,
                 distance_m=round(flown_m.get(m.id, 0.0), 1),
                 energy_wh=round(battery_used_pct.get(m.id, 0.0) / 100.0 * battery_wh, 2),
-                on_time=_on_time(m, legs, landed_at),
+                on_time=None if late_s is None else late_s <= 0.0,
+                late_s=late_s,
             )
         )
     activated = {

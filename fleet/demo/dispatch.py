@@ -18,6 +18,7 @@ ground robot's own delivery reserves no airspace: it is approved with its legs a
 from __future__ import annotations
 
 import asyncio
+import math
 import threading
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -39,6 +40,7 @@ from fleet.demo.scenario import pad_lonlat
 from fleet.demo.schedule import ACTOR, Sortie
 from fleet.errors import FleetError, InfeasibleMission
 from fleet.lifecycle import TERMINAL
+from fleet.runner.runner import MissionRunner
 from fleet.service.approval import book_legs, publish_approval, write_approval
 from fleet.service.events import Event
 from fleet.service.reservations import Refused
@@ -92,12 +94,13 @@ class Dispatcher:
     landed_at: Mapping[tuple[int, int], datetime]  # the runner's (mission, seq) -> landing
     db_lock: threading.Lock  # the runner's: one writer at a time on SQLite
     clock: Clock
+    where: Callable[[int], LonLat | None] = lambda _vehicle_id: None  # last known position
     settings: DispatchSettings = field(default_factory=DispatchSettings)
     free_at: dict[int, datetime] = field(default_factory=dict)
     busy: dict[int, _Busy] = field(default_factory=dict)
     ended: set[int] = field(default_factory=set)
     failures: dict[int, str] = field(default_factory=dict)
-    fixes: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    notes: dict[int, dict[str, object]] = field(default_factory=dict)  # per mission, for reports
     stopped: bool = False
 
     def pending(self) -> bool:
@@ -105,15 +108,19 @@ class Dispatcher:
         return any(self.queues.values())
 
     def ready(self) -> list[Sortie]:
-        """The next sortie of every vehicle whose vehicles (robot of a relay too) are free."""
+        """The sorties at the head of every queue they are in (a relay is in its robot's queue
+        too, so the robot keeps the plan's order) whose vehicles are free, most urgent first."""
         out = []
         for vehicle_id, queue in self.queues.items():
             if not queue or vehicle_id in self.busy:
                 continue
             head = queue[0]
-            if head.robot_id is None or head.robot_id not in self.busy:
+            if head.vehicle_id != vehicle_id:
+                continue  # a relay at the head of its robot's queue: taken from the drone's
+            robot = head.robot_id
+            if robot is None or (robot not in self.busy and self.queues[robot][0] is head):
                 out.append(head)
-        return out
+        return sorted(out, key=lambda s: (s.rank, s.begins))
 
     def observe(self, event: Event) -> bool:
         """Free the vehicles an event shows back; True when one was freed."""
@@ -141,9 +148,9 @@ class Dispatcher:
 
     def take(self, sortie: Sortie) -> None:
         """Mark the sortie's vehicles busy and take it off its vehicle's queue."""
-        self.queues[sortie.vehicle_id].popleft()
         for v in (sortie.vehicle_id, sortie.robot_id):
             if v is not None:
+                self.queues[v].popleft()
                 self.busy[v] = _Busy(frozenset(sortie.mission_ids))
 
     def dispatch(self, sortie: Sortie) -> None:
@@ -194,7 +201,17 @@ class Dispatcher:
             )
             self.busy[v] = _Busy(frozenset(m.id or 0 for m in missions), legs)
         for m, p in zip(missions, planned, strict=True):
-            self.fixes[m.id or 0] = p.fixes
+            window = m.spec.get("earliest_pickup") or m.spec["window_start"]
+            depart = p.legs[0].route.departure
+            self.notes[m.id or 0] = {
+                "vehicle_id": sortie.vehicle_id,
+                "sortie": sortie.mission_ids,
+                "departure": depart.isoformat(),
+                "after_window_start_s": round(
+                    (depart - datetime.fromisoformat(str(window))).total_seconds(), 1
+                ),
+                "fixes": list(p.fixes),
+            }
 
     def _planned(self, sortie: Sortie, missions: list[MissionRow]) -> list[MissionLegs]:
         """The sortie planned with enough time left before its departure to upload and arm.
@@ -207,7 +224,7 @@ class Dispatcher:
         for _ in range(self.settings.attempts):
             if self.stopped:
                 raise InfeasibleMission("the demo's time limit came before its dispatch")
-            planned = self._plan(sortie, missions, self._departure(sortie, missions[0]))
+            planned = self._plan(sortie, missions, self._departure(sortie, missions))
             margin_s = (planned[0].legs[0].route.departure - self.clock()).total_seconds()
             if margin_s >= self.settings.min_margin_s:
                 return planned
@@ -249,14 +266,15 @@ class Dispatcher:
             session.refresh(row)
             publish_approval(self.tools.context.bus, row)
 
-    def _departure(self, sortie: Sortie, first: MissionRow) -> datetime:
-        spec = first.spec
-        window = spec.get("earliest_pickup") or spec["window_start"]
-        start = datetime.fromisoformat(str(window))
+    def _departure(self, sortie: Sortie, missions: list[MissionRow]) -> datetime:
+        """The latest of: every parcel's earliest pickup (loaded together), the vehicles'
+        actual return plus turnaround, and now plus the lead."""
+        windows = [m.spec.get("earliest_pickup") or m.spec["window_start"] for m in missions]
+        starts = [datetime.fromisoformat(str(w)) for w in windows]
         lead = self.clock() + timedelta(seconds=self.settings.lead_s)
         vehicles = (sortie.vehicle_id, sortie.robot_id)
         ready = [self.free_at[v] for v in vehicles if v in self.free_at]
-        return max([start, lead, *ready])
+        return max([*starts, lead, *ready])
 
     def _plan(
         self, sortie: Sortie, missions: list[MissionRow], depart: datetime
@@ -264,7 +282,15 @@ class Dispatcher:
         vehicle = (sortie.vehicle_id, self.pads[sortie.vehicle_id])
         first = missions[0]
         assert first.id is not None
+        away = {v: self._away(v) for v in (sortie.vehicle_id, sortie.robot_id) if v is not None}
         try:
+            if first.kind == "inspection" or sortie.transfer is not None:
+                for v, where in away.items():
+                    if where is not None:
+                        raise InfeasibleMission(
+                            f"vehicle {v} stands {_metres(where, self.pads[v]):.0f} m from its "
+                            "pad (left there by an ended flight)"
+                        )
             if first.kind == "inspection":
                 return [survey_legs(self.tools, first, vehicle, depart)]
             if sortie.robot_id is not None and sortie.transfer is not None:
@@ -274,7 +300,14 @@ class Dispatcher:
             raise
         except InfeasibleMission as exc:
             raise LegFailed(first.id, str(exc)) from exc
-        return sortie_legs(self.tools, missions, vehicle, sortie.flies, depart)
+        start = away.get(sortie.vehicle_id)
+        return sortie_legs(self.tools, missions, vehicle, sortie.flies, depart, start)
+
+    def _away(self, vehicle_id: int) -> LonLat | None:
+        """Where the vehicle stands when that is more than 15 m from its pad, else ``None``."""
+        here = self.where(vehicle_id)
+        pad = self.pads[vehicle_id]
+        return here if here is not None and _metres(here, pad) > 15.0 else None
 
     def _fail(self, mission_id: int, reason: str) -> None:
         self.failures[mission_id] = reason
@@ -319,19 +352,32 @@ class Dispatcher:
                 watcher.cancel()
 
 
+def _metres(a: LonLat, b: LonLat) -> float:
+    dx = (a[0] - b[0]) * 111_320.0 * math.cos(math.radians(a[1]))
+    return math.hypot(dx, (a[1] - b[1]) * 110_574.0)
+
+
 def dispatcher_for(
     tools: LegTools,
     placed: list[Sortie],
-    landed_at: Mapping[tuple[int, int], datetime],
-    db_lock: threading.Lock,
+    runner: MissionRunner,
     clock: Clock,
 ) -> Dispatcher:
-    """A dispatcher over the scheduled assignments, the fleet's pads read from the database."""
+    """A dispatcher over the plan's sorties: pads from the database, landings and positions
+    from the runner (its landing record and its last track point of each vehicle)."""
     with tools.context.sessions() as session:
         vehicles = list(session.exec(select(VehicleRow)).all())
         docks = list(session.exec(select(Dock)).all())
     queues: dict[int, deque[Sortie]] = {}
     for sortie in placed:
-        queues.setdefault(sortie.vehicle_id, deque()).append(sortie)
+        for v in (sortie.vehicle_id, sortie.robot_id):
+            if v is not None:
+                queues.setdefault(v, deque()).append(sortie)
     pads = vehicle_pads(vehicles, docks)
-    return Dispatcher(tools, pads, queues, landed_at, db_lock, clock)
+    names = {v.id: v.name for v in vehicles}
+
+    def where(vehicle_id: int) -> LonLat | None:
+        track = runner.tracks.get(names.get(vehicle_id, ""))
+        return (track[-1].lon_deg, track[-1].lat_deg) if track else None
+
+    return Dispatcher(tools, pads, queues, runner.landed_at, runner.db_lock, clock, where)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,7 +34,7 @@ from airspace.deconfliction.fixes import (
 )
 from airspace.deconfliction.replan import planner_for
 from airspace.errors import AirspaceError, PlanningError
-from airspace.intents import PRIORITY_NORMAL, intent_from_json, new_intent
+from airspace.intents import PRIORITY_NORMAL, intent_from_json
 from airspace.intents.volume import Volume4D
 from airspace.planner import Clearances, Planner, VehicleProfile
 from airspace.route import Route
@@ -141,11 +141,7 @@ class _Flights:
         return self.fly(lambda request: retime(planner(request), t.drone_speeds), depart)
 
     def done(self, legs: list[PlannedLeg]) -> MissionLegs:
-        """The mission's legs; its volumes stay in the snapshot as the intent it will book, so
-        the next mission of a sortie keeps clear of it (the vehicle's own earlier landing)."""
-        if self.volumes:
-            operator = str(self.mission.operator_id)
-            self.snapshot.reserve(new_intent(str(uuid.uuid4()), operator, tuple(self.volumes)))
+        """The mission's legs in departure order, its volumes and fixes."""
         ordered = sorted(legs, key=lambda leg: leg.route.departure)
         return MissionLegs(ordered, tuple(self.volumes), tuple(self.fixes))
 
@@ -199,10 +195,12 @@ def sortie_legs(
     vehicle: tuple[int, LonLat],
     flies: bool,
     depart: datetime,
+    start: LonLat | None = None,
 ) -> list[MissionLegs]:
     """A sortie's legs: pad -> first dropoff -> ... -> last dropoff -> pad, each mission owning
     the leg to its dropoff (the last one also the way home); flights are fixed against the
-    live intents in turn, drives planned at street level.
+    live intents in turn, drives planned at street level. A vehicle standing away from its
+    pad (``start``: a recalled flight or a cut relay left it there) goes to it first.
 
     Raises:
         LegFailed: a mission's leg has no route or no fix (the mission is named).
@@ -210,20 +208,57 @@ def sortie_legs(
     vehicle_id, pad = vehicle
     snapshot = live_snapshot(tools.context) if flies else None
     pause_s = tools.handover_s if flies else tools.robot_settle_s
-    here, when, out = pad, depart, []
+    here, when, out = start or pad, depart, []
     for k, mission in enumerate(missions):
         assert mission.id is not None
         flights = _Flights(tools, mission, snapshot)
         drop = _point(mission.spec, "dropoff")
         try:
-            routes = [_go(flights, here, drop, when, flies)]
+            routes = []
+            if here != pad and k == 0:  # back to the dock for the parcels first
+                routes.append(_go(flights, here, pad, when, flies))
+                here, when = pad, _after(routes[-1], pause_s)
+            routes.append(_go(flights, here, drop, when, flies))
             if k == len(missions) - 1:
-                routes.append(_go(flights, drop, pad, _after(routes[0], pause_s), flies))
+                routes.append(_go(flights, drop, pad, _after(routes[-1], pause_s), flies))
         except InfeasibleMission as exc:
             raise LegFailed(mission.id, str(exc)) from exc
         make = _air if flies else _ground
         out.append(flights.done([make(tools, vehicle_id, r) for r in routes]))
-        here, when = drop, _after(routes[0], pause_s)
+        here, when = drop, _after(routes[-1 if k < len(missions) - 1 else -2], pause_s)
+    return split_in_time(out)
+
+
+def _clipped(
+    volumes: tuple[Volume4D, ...], *, start: datetime | None = None, end: datetime | None = None
+) -> tuple[Volume4D, ...]:
+    """The volumes cut to ``[start, end]``; those left with no time are dropped."""
+    out = []
+    for v in volumes:
+        t0 = v.time_start if start is None else max(v.time_start, start)
+        t1 = v.time_end if end is None else min(v.time_end, end)
+        if t1 > t0:
+            out.append(replace(v, time_start=t0, time_end=t1))
+    return tuple(out)
+
+
+def split_in_time(sortie: list[MissionLegs], margin_s: float = 5.0) -> list[MissionLegs]:
+    """The sortie's intents made disjoint in time: each mission's volumes end, and the next
+    one's begin, ``margin_s`` before the next mission's departure.
+
+    One vehicle flies them in turn, so they never meet, but their time buffers overlap at the
+    dropoff they share (the landing there, then the take-off), and the service books every
+    intent against all the others. The cut keeps the landing's buffer up to the take-off (the
+    runner never starts a leg early, so a take-off needs no buffer before its departure).
+    """
+    out = list(sortie)
+    for k in range(len(out) - 1):
+        nxt = out[k + 1]
+        if not out[k].volumes or not nxt.volumes:
+            continue
+        split = nxt.legs[0].route.departure - timedelta(seconds=margin_s)
+        out[k] = replace(out[k], volumes=_clipped(out[k].volumes, end=split))
+        out[k + 1] = replace(nxt, volumes=_clipped(nxt.volumes, start=split + timedelta(seconds=1)))
     return out
 
 

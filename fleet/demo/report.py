@@ -29,6 +29,7 @@ class MissionOutcome:
     distance_m: float
     energy_wh: float
     on_time: bool | None  # None when the mission has no deadline or did not complete
+    late_s: float | None = None  # delivered this long after the deadline (negative: before)
 
     @property
     def completed(self) -> bool:
@@ -58,6 +59,7 @@ class DemoReport:
     vehicles: int
     conformance_excursions: int = 0
     excursions: list[dict[str, Any]] = field(default_factory=list)  # as the monitors saw them
+    dispatch: dict[str, dict[str, Any]] = field(default_factory=dict)  # per mission: how it left
     degraded: list[str] = field(default_factory=list)
     failures: dict[str, int] = field(default_factory=dict)
     missions: list[MissionOutcome] = field(default_factory=list)

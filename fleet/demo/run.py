@@ -125,17 +125,17 @@ async def run_demo(options: DemoOptions, console: Console) -> DemoReport:
             booked = await _book(app, ctx, settings, scenario, clock, offset)
             console.print(f"booked through the API: {len(booked.mission_ids)} missions")
             async with ctx.bus.subscribe() as events, ctx.bus.subscribe() as landings:
+                t0 = time.monotonic()
                 placed, left = await asyncio.to_thread(schedule_booked, ctx, city, clock)
+                t1 = time.monotonic()
                 tools = await asyncio.to_thread(leg_tools, ctx, city)
-                dispatcher = dispatcher_for(
-                    tools, placed, runner.landed_at, runner.db_lock, clock.now
-                )
+                dispatcher = dispatcher_for(tools, placed, runner, clock.now)
                 first = await dispatcher.dispatch_ready()
                 clock.run()
                 console.print(
                     f"scheduled by fleet.scheduler: {sum(len(s.mission_ids) for s in placed)} "
-                    f"missions in {len(placed)} sorties, {len(left)} left out; first sorties "
-                    f"dispatched: {first}"
+                    f"missions in {len(placed)} sorties, {len(left)} left out ({t1 - t0:.1f} s); "
+                    f"first sorties dispatched: {first} ({time.monotonic() - t1:.1f} s)"
                 )
                 async with asyncio.TaskGroup() as tg:
                     live = tg.create_task(dispatcher.run(landings), name="demo-dispatcher")
@@ -145,7 +145,16 @@ async def run_demo(options: DemoOptions, console: Console) -> DemoReport:
                     )
                     live.cancel()
         report = await asyncio.to_thread(
-            summarise, ctx, runner, city, footprints, frame, scenario, options, wall0
+            summarise,
+            ctx,
+            runner,
+            city,
+            footprints,
+            frame,
+            scenario,
+            options,
+            wall0,
+            dispatcher.notes,
         )
     return report
 

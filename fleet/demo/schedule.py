@@ -54,6 +54,7 @@ class Sortie:
     mission_ids: list[int] = field(default_factory=list)
     robot_id: int | None = None
     transfer: LonLat | None = None
+    rank: int = 2  # its most urgent mission's: 0 medical, 1 urgent, 2 normal
 
 
 def transfer_point(city: City, dropoff: LonLat, toward: LonLat, margin_m: float = 6.0) -> LonLat:
@@ -149,12 +150,15 @@ def run_scheduler(problems: list[SchedulingProblem]) -> Schedule:
     )
 
 
-def sorties(plan: Schedule, kinds: dict[str, str]) -> list[Sortie]:
+def sorties(
+    plan: Schedule, kinds: dict[str, str], ranks: dict[str, int] | None = None
+) -> list[Sortie]:
     """The plan's trips cut into sorties, in the order the plan starts them.
 
     Args:
         plan: the scheduler's plan.
         kinds: vehicle id -> ``multicopter`` | ``ground_robot``.
+        ranks: mission id -> urgency (0 medical, 1 urgent, 2 normal; default 2).
     """
     out: list[Sortie] = []
     relay_robot: dict[str, int] = {}
@@ -171,6 +175,7 @@ def sorties(plan: Schedule, kinds: dict[str, str]) -> list[Sortie]:
         seen.update(sortie.mission_ids)
         if sortie.transfer is not None:
             sortie.robot_id = relay_robot.get(str(sortie.mission_ids[0]))
+        sortie.rank = min((ranks or {}).get(str(m), 2) for m in sortie.mission_ids or [0])
     return sorted((s for s in out if s.mission_ids), key=lambda s: (s.begins, s.mission_ids[0]))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from airspace.city import City
 from airspace.planner import Clearances, Planner, VehicleProfile
@@ -84,7 +84,8 @@ def schedule_booked(
         problems = scheduling_problems(session, city, clock.now(), SCHEDULING_HORIZON)
         plan = run_scheduler(problems)
         kinds = {v.id: v.kind.value for p in problems for v in p.vehicles}
-        placed = sorties(plan, kinds)
+        ranks = {m.id: m.priority.rank for p in problems for m in p.missions}
+        placed = sorties(plan, kinds, {k: 2 - r for k, r in ranks.items()})
         left = apply_schedule(session, plan, placed, ctx.bus, clock.now())
     return placed, left
 
@@ -98,8 +99,10 @@ def summarise(
     scenario: Scenario,
     options: DemoOptions,
     wall0: float,
+    dispatch: dict[int, dict[str, Any]] | None = None,
 ) -> DemoReport:
-    """Measure the run and build (and write, and plot) its report."""
+    """Measure the run and build (and write, and plot) its report (``dispatch``: how each
+    mission was dispatched, per mission id)."""
     with ctx.sessions() as session:
         facts = read_facts(session, runner.flown_m, runner.battery_used_pct, runner.landed_at)
     drones = {v.id for v in scenario.vehicles if v.kind == "multicopter"}
@@ -123,6 +126,7 @@ def summarise(
         vehicles=len(scenario.vehicles),
         conformance_excursions=len(runner.excursions),
         excursions=list(runner.excursions),
+        dispatch={str(k): v for k, v in (dispatch or {}).items()},
         degraded=DEGRADED,
     )
     if options.report is not None:

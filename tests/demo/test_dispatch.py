@@ -10,11 +10,15 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
+from airspace.intents.volume import Polygon, Volume4D
+from airspace.route import Route, Waypoint
 from fleet.demo.dispatch import Dispatcher, DispatchSettings
+from fleet.demo.legs import MissionLegs, split_in_time
 from fleet.demo.schedule import Sortie, sorties
 from fleet.model import GeoPoint
 from fleet.scheduler import Schedule, Stop, StopKind, Trip, VehicleSchedule
 from fleet.service.events import Event
+from fleet.service.legs import PlannedLeg
 
 T0 = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
 DOCK = GeoPoint(139.70, 35.69)
@@ -123,9 +127,53 @@ def test_a_failed_sortie_frees_its_vehicle_when_all_its_missions_ended() -> None
     assert d.free_at[1] == now + timedelta(seconds=120.0)
 
 
-def test_a_relay_waits_for_its_robot() -> None:
+def test_a_robot_keeps_the_plans_order_between_its_drives_and_its_relays() -> None:
     d = _dispatcher({}, T0)
-    d.queues[1] = deque([Sortie(1, True, T0, [51], robot_id=9, transfer=(139.7, 35.69))])
-    d.queues[9] = deque([Sortie(9, False, T0, [52])])
-    d.take(d.queues[9][0])  # the robot drives its own delivery
-    assert [s.mission_ids for s in d.ready()] == []
+    relay = Sortie(1, True, T0, [51], robot_id=9, transfer=(139.7, 35.69))
+    drive = Sortie(9, False, T0 + timedelta(seconds=60), [52])
+    d.queues = {1: deque([relay]), 9: deque([relay, drive])}
+    assert d.ready() == [relay]  # the robot's own drive waits for the relay planned before it
+    d.take(relay)
+    assert d.ready() == []  # both vehicles busy
+    assert d.queues == {1: deque(), 9: deque([drive])}
+
+
+def test_the_most_urgent_ready_sortie_goes_first() -> None:
+    d = _dispatcher({}, T0)
+    normal = Sortie(1, True, T0, [61], rank=2)
+    medical = Sortie(2, True, T0 + timedelta(seconds=600), [62], rank=0)
+    d.queues = {1: deque([normal]), 2: deque([medical])}
+    assert d.ready() == [medical, normal]
+
+
+def _volume(t0_s: float, t1_s: float) -> Volume4D:
+    ring = Polygon(((139.70, 35.69), (139.701, 35.69), (139.701, 35.691)))
+    return Volume4D(ring, 0.0, 100.0, T0 + timedelta(seconds=t0_s), T0 + timedelta(seconds=t1_s))
+
+
+def _mission_legs(depart_s: float, volumes: list[tuple[float, float]]) -> MissionLegs:
+    t = T0 + timedelta(seconds=depart_s)
+    wps = (
+        Waypoint(139.70, 35.69, 40.0, 40.0, t),
+        Waypoint(139.701, 35.69, 40.0, 40.0, t + timedelta(seconds=60)),
+    )
+    leg = PlannedLeg(1, Route(wps, 90.0, 60.0), True)
+    return MissionLegs([leg], tuple(_volume(a, b) for a, b in volumes), ("none",))
+
+
+@given(
+    handover_s=st.floats(min_value=10.0, max_value=300.0),
+    buffer_s=st.floats(min_value=0.0, max_value=200.0),
+)
+def test_a_sorties_intents_are_disjoint_in_time_and_cover_each_flight(
+    handover_s: float, buffer_s: float
+) -> None:
+    first = _mission_legs(0.0, [(-buffer_s, 30 + buffer_s), (30 - buffer_s, 60 + buffer_s)])
+    depart_s = 60.0 + handover_s
+    second = _mission_legs(depart_s, [(depart_s - buffer_s, depart_s + 60 + buffer_s)])
+    a, b = split_in_time([first, second])
+    assert max(v.time_end for v in a.volumes) < min(v.time_start for v in b.volumes)
+    assert min(v.time_start for v in a.volumes) == first.volumes[0].time_start
+    assert max(v.time_end for v in a.volumes) >= T0 + timedelta(seconds=60)  # a has landed
+    assert max(v.time_end for v in b.volumes) == second.volumes[-1].time_end
+    assert min(v.time_start for v in b.volumes) <= T0 + timedelta(seconds=depart_s)
