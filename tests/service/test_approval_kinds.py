@@ -1,8 +1,8 @@
 """``POST /missions/{id}/approve`` for inspections (camera drones) and ground robots.
 
-- an inspection is approved with one leg: the pattern's flight from the dock (its items carry
-  the camera commands), checked by the independent verifier, reserved as one intent; two
-  inspections of one area at one time on two drones get intents that do not conflict;
+- an inspection (area or corridor) is approved with one leg: the pattern's flight from the
+  dock (its items carry the camera commands), checked by the independent verifier, reserved
+  as one intent; two inspections of one area at one time get intents that do not conflict;
 - a ground robot's delivery is approved without an intent, with a street-level drive out and
   back that goes around the building between its dock and the dropoff;
 - a robot cannot inspect (400).
@@ -182,3 +182,18 @@ async def test_a_robot_drive_beyond_its_battery_is_refused_with_the_figures(
     assert "Wh" in refused.json()["detail"] and "reserve" in refused.json()["detail"]
     mission = (await client.get(f"/missions/{booked.json()['id']}", headers=headers)).json()
     assert mission["state"] == "scheduled" and mission["legs"] == []
+
+
+async def test_a_corridor_inspection_is_approved_with_its_scan(
+    client: httpx.AsyncClient, auth: TokenMaker
+) -> None:
+    headers, _ = await _fleet(client, auth, [{"camera": True}])
+    line = [[139.7010, 35.6912], [139.7025, 35.6912]]
+    body = {**INSPECTION, "target": {"type": "corridor", "polyline": line, "width_m": 30.0}}
+    booked = await client.post("/missions/inspections", json=body, headers=headers)
+    await client.post("/scheduling/run", json=SCHEDULE, headers=headers)
+    approved = await client.post(f"/missions/{booked.json()['id']}/approve", headers=headers)
+    assert approved.status_code == 200, approved.text
+    route = route_from_json(approved.json()["legs"][0]["route"])
+    along = shapely.LineString(line).buffer(3e-4)
+    assert sum(along.contains(shapely.Point(w.lon_deg, w.lat_deg)) for w in route.waypoints) >= 2
