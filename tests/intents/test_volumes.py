@@ -118,3 +118,30 @@ def test_amsl_band_converts_to_w84_conservatively_and_back() -> None:
     assert lo > 49.0 and hi < 91.0  # geoid slope over 3 km is small
     c = volume_from_amsl(Circle(139.70, 35.69, 100.0), 0.0, 10.0, T0, T0)
     assert c.altitude_upper_w84_m - c.altitude_lower_w84_m >= 10.0
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.floats(-2000, 2000),
+    st.floats(-2000, 2000),
+    st.floats(-2000, 2000),
+    st.floats(-2000, 2000),
+    st.floats(60, 180),
+    st.floats(0, 1),
+)
+def test_the_first_volume_holds_the_take_off_column_up_to_the_cruise(
+    x0: float, y0: float, x1: float, y1: float, cruise_amsl_m: float, frac: float
+) -> None:
+    # the fix search relies on it: a blocker of this thin column blocks every undelayed route
+    route = delivery(x0, y0, x1, y1, cruise_amsl_m)
+    first = route.waypoints[0]
+    ground_w84_m = geoid_amsl_to_w84_m(first.lon_deg, first.lat_deg, first.alt_amsl_m)
+    height_m = frac * (cruise_amsl_m - first.alt_amsl_m)
+    v = route_to_volumes(route, S)[0]
+    frame = LocalProjection(first.lon_deg, first.lat_deg)
+    assert isinstance(v.outline, Polygon)
+    outline = shapely.Polygon([frame.to_xy_m(*p) for p in v.outline.vertices_lonlat_deg])
+    assert outline.contains(shapely.Point(0, 0).buffer(1.0))
+    assert v.altitude_lower_w84_m <= ground_w84_m
+    assert ground_w84_m + height_m <= v.altitude_upper_w84_m
+    assert v.time_start <= first.time and first.time + timedelta(seconds=1) <= v.time_end
