@@ -75,9 +75,15 @@ def record_discovered(
     return row
 
 
-def attached_urls(session: Session) -> list[str]:
-    """Every connection URL some registered vehicle uses."""
-    return sorted(set(session.exec(select(VehicleRow.mavlink_url))))
+def attached_urls(session: Session) -> dict[str, int]:
+    """Every connection URL some vehicle uses -> the operator who attached it (first there)."""
+    rows = session.exec(
+        select(VehicleRow.mavlink_url, VehicleRow.operator_id).order_by(col(VehicleRow.id))
+    )
+    owners: dict[str, int] = {}
+    for url, operator_id in rows:
+        owners.setdefault(url, operator_id)
+    return owners
 
 
 class Discovery:
@@ -87,9 +93,9 @@ class Discovery:
         self.runner = runner
         self._watched: set[str] = set()
 
-    async def attach(self, url: str) -> None:
+    async def attach(self, url: str, operator_id: int) -> None:
         """Open ``url``'s hub (once) and watch it; a URL that cannot be opened is reported
-        (``runner.error``) and tried again at its next registration."""
+        to ``operator_id`` (``runner.error``) and tried again at its next registration."""
         if url in self._watched or self.runner.pool is None:
             return
         self._watched.add(url)
@@ -97,7 +103,7 @@ class Discovery:
             hub = await self.runner.pool.hub(url)
         except (BridgeError, OSError) as exc:
             self._watched.discard(url)
-            self.runner.context.bus.emit("runner.error", None, url=url, reason=str(exc))
+            self.runner.context.bus.emit("runner.error", operator_id, url=url, reason=str(exc))
             return
         self.runner.spawn(self._watch(url, hub), f"discovery {url}")
 

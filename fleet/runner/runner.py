@@ -121,22 +121,22 @@ class MissionRunner:
             async with self.context.bus.subscribe() as events:
                 for work in await asyncio.to_thread(self._load_all):
                     self._launch(work)
-                for url in await asyncio.to_thread(self._attached):
-                    await self._attach(url)
+                for url, operator_id in (await asyncio.to_thread(self._attached)).items():
+                    await self._attach(url, operator_id)
                 self._ready.set()
                 async for event in events:
                     if event.kind == "mission.state" and event.data.get("state") == "approved":
                         await self._on_approved(int(event.data["mission_id"]))
-                    elif event.kind == "vehicle.registered":
-                        await self._attach(str(event.data["mavlink_url"]))
+                    elif event.kind == "vehicle.registered" and event.operator_id is not None:
+                        await self._attach(str(event.data["mavlink_url"]), event.operator_id)
 
-    def _attached(self) -> list[str]:
+    def _attached(self) -> dict[str, int]:
         with self.context.sessions() as session:
             return attached_urls(session)
 
-    async def _attach(self, url: str) -> None:
+    async def _attach(self, url: str, operator_id: int) -> None:
         if self.discovery is not None:
-            await self.discovery.attach(url)
+            await self.discovery.attach(url, operator_id)
 
     @property
     def pool(self) -> HubPool | None:

@@ -121,3 +121,24 @@ def test_a_discovered_vehicle_is_recorded_once_even_when_seen_concurrently(engin
         assert rover is not None and rover.kind == "ground_robot"
         found = session.exec(select(AuditEntry).where(AuditEntry.action == "vehicle.discovered"))
         assert sorted(e.detail["system_id"] for e in found) == [2, 3]
+
+
+async def test_a_connection_that_cannot_be_opened_is_reported_and_the_runner_goes_on(
+    service: SimService,
+) -> None:
+    acme = _headers(service, "acme")
+    transport = httpx.ASGITransport(app=service.app)
+    async with (
+        httpx.AsyncClient(transport=transport, base_url="http://skyfleet") as api,
+        service.context.bus.subscribe() as events,
+        asyncio.timeout(15),
+    ):
+        bad = vehicle_body("ghost", mavlink_url="serial:///dev/skyfleet-no-such-port")
+        assert (await api.post("/vehicles", json=bad, headers=acme)).status_code == 201
+        error = await anext(e async for e in events if e.kind == "runner.error")
+        assert error.data["url"] == bad["mavlink_url"]
+        assert error.operator_id is not None  # told to the operator who attached it only
+        good = vehicle_body("drone-1", mavlink_url=service.gcs_url, system_id=1)
+        assert (await api.post("/vehicles", json=good, headers=acme)).status_code == 201
+        found = await anext(e async for e in events if e.kind == "vehicle.discovered")
+        assert found.data["system_id"] == 2
