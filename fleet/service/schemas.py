@@ -168,7 +168,11 @@ class VehiclePublic(BaseModel):
     mavlink_url: str
     system_id: int
     home_dock_id: int | None
-    status: str
+    status: str = Field(
+        description="registered, discovered (seen on an attached connection, not registered), "
+        "idle, in_flight or lost",
+        examples=["registered"],
+    )
     spec: dict[str, Any]
     telemetry: TelemetryPublic | None = None
 
