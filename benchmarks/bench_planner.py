@@ -233,12 +233,12 @@ def timed_plan(planner: Planner, city: City, a: np.ndarray, b: np.ndarray):
     return route, (time.perf_counter() - w0) * 1e3, (time.thread_time() - c0) * 1e3, reason
 
 
-SIMPLIFY_M = [0.2]  # set from --simplify-m
+OUTLINE: dict[str, float | int | None] = {}  # from --simplify-m / --arc-segments
 
 
 def prepare(city: City) -> tuple[Planner, float, float]:
     w0, c0 = time.perf_counter(), time.process_time()
-    planner = Planner(city, CLEAR, simplify_m=SIMPLIFY_M[0]).prepare()
+    planner = Planner(city, CLEAR, **OUTLINE).prepare()  # type: ignore[arg-type]
     return planner, time.perf_counter() - w0, time.process_time() - c0
 
 
@@ -484,9 +484,17 @@ def main() -> None:
     ap.add_argument("--scale-buildings", type=int, default=50_000, help="0 skips the scale run")
     ap.add_argument("--scale-pairs", type=int, default=100)
     ap.add_argument("--osaka-routes", type=int, default=50, help="0 skips Osaka")
-    ap.add_argument("--simplify-m", type=float, default=0.2, help="planner outline tolerance")
+    ap.add_argument(
+        "--simplify-m",
+        type=float,
+        default=None,
+        help="outline tolerance (default: by size)",
+    )
+    ap.add_argument(
+        "--arc-segments", type=int, default=None, help="buffer arcs per quarter, 0 = mitre"
+    )
     args = ap.parse_args()
-    SIMPLIFY_M[0] = args.simplify_m
+    OUTLINE.update(simplify_m=args.simplify_m, arc_segments=args.arc_segments)
     sj = ref = omp = scale = osaka = None
     if args.pairs:
         sj, ref, omp = run_shinjuku(args)

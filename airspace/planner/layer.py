@@ -3,13 +3,15 @@
 At cruise altitude ``alt_amsl_m`` a building is an obstacle when its roof + vertical clearance is
 above that altitude. Its footprint is grown by the horizontal clearance with round joins whose
 chords are *tangent* to the clearance circle (GEOS splits a turn of angle a into
-``round(a / q)`` arcs for the quantum ``q = 90 deg / _ARC_SEGMENTS``, so an arc spans at most
+``round(a / q)`` arcs for the quantum ``q = 90 deg / arc_segments``, so an arc spans at most
 ``1.5 q``: the radius is scaled by ``1 / cos(0.75 q)``, 0.27% for 16 segments). Straight walls
 are thus offset by the clearance plus ~3 cm, corners by at most as much: the conservative
 buffer no longer closes gaps the exact one leaves open (mitre bevels added up to 0.8 m at
 right-angle corners). All are merged, then simplified *outward* (grow by ``simplify_m`` then
 Douglas-Peucker with the same tolerance: the result still contains the exact buffer) to keep
-the vertex count low. Holes are filled (a courtyard is not a corridor).
+the vertex count low. Holes are filled (a courtyard is not a corridor). ``arc_segments=0``
+selects the former mitre joins (mitre limit 1, bevelled at the clearance distance), fewer
+vertices for very large cities.
 
 Shortest paths among polygonal obstacles bend only at convex obstacle vertices and follow
 bitangent segments, so the graph keeps only those: pairs of convex vertices whose connecting
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import shapely
@@ -36,7 +39,7 @@ __all__ = ["Layer", "build_layer", "tangent_mask"]
 
 _EPS_M = 0.05  # obstacles are shrunk by this for segment tests (touching allowed)
 _MARGIN_M = 0.1  # extra buffer covering _EPS_M and float noise
-_ARC_SEGMENTS = 16  # round-join segments per quarter circle before simplification
+ARC_SEGMENTS = 16  # round-join segments per quarter circle before simplification
 _EXACT_MAX_VERTICES = 6000  # above this, candidate edges are limited to max_edge_m
 
 
@@ -52,6 +55,12 @@ class Layer:
     next: FloatArray  # (n, 2) next vertex on the ring
     graph: csr_matrix  # (n + 2, n + 2) symmetric, edge lengths in metres
     exact: bool  # False when edges were limited to a maximum length
+
+    @cached_property
+    def x_order(self) -> tuple[np.ndarray, FloatArray]:
+        """Vertex indices sorted by x, and those x (to cut a query's vertices to a band)."""
+        order = np.argsort(self.vertices[:, 0], kind="stable")
+        return order, self.vertices[order, 0]
 
     @property
     def n_vertices(self) -> int:
@@ -89,22 +98,28 @@ def tangent_mask(
     return np.asarray(s1 * s2 >= -1e-9)
 
 
+def _grown(footprints: np.ndarray, horizontal_m: float, arc_segments: int) -> np.ndarray:
+    """Footprints grown by the clearance (+ margin), conservatively; see the module docstring."""
+    if arc_segments <= 0:  # mitre joins bevelled at the clearance distance: fewer vertices
+        return shapely.buffer(
+            footprints, horizontal_m + _MARGIN_M, join_style="mitre", mitre_limit=1.0
+        )
+    radius_m = (horizontal_m + _MARGIN_M) / math.cos(0.75 * math.pi / (2 * arc_segments))
+    return shapely.buffer(footprints, radius_m, quad_segs=arc_segments)
+
+
 def _obstacles(
-    footprints: np.ndarray, horizontal_m: float, simplify_m: float, window: BaseGeometry | None
+    footprints: np.ndarray, horizontal_m: float, simplify_m: float, arc_segments: int
 ) -> BaseGeometry:
     if len(footprints) == 0:
         return Polygon()
-    # round joins whose chords stay outside the clearance circle (see the module docstring)
-    radius_m = (horizontal_m + _MARGIN_M) / math.cos(0.75 * math.pi / (2 * _ARC_SEGMENTS))
-    grown = shapely.buffer(footprints, radius_m, quad_segs=_ARC_SEGMENTS)
-    merged = shapely.union_all(grown)
+    merged = shapely.union_all(_grown(footprints, horizontal_m, arc_segments))
     if simplify_m > 0:
         merged = shapely.simplify(
             shapely.buffer(merged, simplify_m, join_style="mitre", mitre_limit=1.0), simplify_m
         )
     parts = [Polygon(p.exterior) for p in shapely.get_parts(merged) if isinstance(p, Polygon)]
-    merged = shapely.union_all(parts)
-    return merged if window is None else shapely.intersection(merged, window)
+    return shapely.union_all(parts)
 
 
 def _convex_vertices(obstacles: BaseGeometry) -> tuple[FloatArray, FloatArray, FloatArray]:
@@ -166,6 +181,7 @@ def build_layer(
     horizontal_m: float,
     *,
     simplify_m: float = 0.2,
+    arc_segments: int = ARC_SEGMENTS,
     max_edge_m: float = 400.0,
     extra: BaseGeometry | None = None,
     window: BaseGeometry | None = None,
@@ -177,11 +193,12 @@ def build_layer(
         alt_amsl_m: the layer's cruise altitude.
         horizontal_m: horizontal clearance (buffer distance).
         simplify_m: outward simplification tolerance (0 keeps the exact buffer).
+        arc_segments: round-join segments per quarter circle; 0 for bevelled mitre joins.
         max_edge_m: longest candidate edge when the layer has too many vertices for all pairs.
         extra: additional obstacle areas (zones), not buffered.
         window: when given, the search is confined to this convex area.
     """
-    obstacles = _obstacles(footprints, horizontal_m, simplify_m, None)
+    obstacles = _obstacles(footprints, horizontal_m, simplify_m, arc_segments)
     if extra is not None and not extra.is_empty:
         obstacles = shapely.union_all([obstacles, extra])
     if window is not None:

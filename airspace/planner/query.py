@@ -27,7 +27,7 @@ from airspace.planner.endpoints import EndpointTests
 from airspace.planner.layer import Layer
 from airspace.planner.profile import VehicleProfile
 from airspace.planner.routing import RouteBuilder
-from airspace.planner.search import shortest_path
+from airspace.planner.search import SightMemo, shortest_path
 from airspace.planner.zoneview import Endpoints, ZoneView
 from airspace.route import Route
 from airspace.zones import Zone
@@ -80,6 +80,7 @@ class Query:
         self.blocked_reasons: list[str] = []
         self.zones = ZoneView(planner, self.ends, zones, permits, span, self.blocked_reasons)
         self.endpoints = EndpointTests(planner, self.zones)
+        self.memo = SightMemo()  # what start and goal see, per layer (widening re-searches)
 
     def check_endpoints(self) -> None:
         """Raise :class:`PlanningError` when start or goal is in a building or a zone."""
@@ -151,8 +152,7 @@ class Query:
         ellipse of paths shorter than ``budget_m``, so its best path there is no shorter and,
         flying higher, it cannot win.
         """
-        tops = self.city.tops_amsl_m + self.p.clearances.vertical_m
-        gone = np.flatnonzero((tops > below_m) & (tops <= alt_amsl_m))
+        gone = self.p.dropping_out(below_m, alt_amsl_m)
         if len(gone) == 0:
             return True
         centres, radii = self.p.building_discs
@@ -186,7 +186,13 @@ class Query:
                 continue
             tests = self.endpoints.tests(layer, alt) or (None, None)
             path = shortest_path(
-                layer, self.s, self.g, budget_m, direct_known_blocked=True, tests=tests
+                layer,
+                self.s,
+                self.g,
+                budget_m,
+                direct_known_blocked=True,
+                tests=tests,
+                memo=self.memo,
             )
             path = self._avoid_far_zones(alt, path, budget_m)
             if path is not None:

@@ -20,13 +20,29 @@ from scipy.sparse.csgraph import dijkstra  # type: ignore[import-untyped]
 from airspace.frames import FloatArray
 from airspace.planner.layer import Layer, tangent_mask
 
-__all__ = ["SegmentTest", "Tests", "direct_free", "shortest_path"]
+__all__ = ["SegmentTest", "SightMemo", "Tests", "direct_free", "shortest_path"]
 
 SegmentTest = Callable[[FloatArray, FloatArray], np.ndarray]
 Tests = tuple[SegmentTest | None, SegmentTest | None]
 
 _BOUND_FACTORS = (1.15, 1.6, math.inf)
 _BATCHES = ((0, 8), (8, 40), (40, None))
+
+
+class SightMemo:
+    """What the start and the goal of one request see, per layer (-1 untested, 0, 1)."""
+
+    def __init__(self) -> None:
+        self._by_layer: dict[int, tuple[Layer, np.ndarray, np.ndarray]] = {}
+
+    def arrays(self, layer: Layer) -> tuple[np.ndarray, np.ndarray]:
+        """The start's and the goal's memo for this layer."""
+        entry = self._by_layer.get(id(layer))
+        if entry is None:  # the layer is kept in the entry, so its id stays its own
+            n = layer.n_vertices
+            entry = (layer, np.full(n, -1, np.int8), np.full(n, -1, np.int8))
+            self._by_layer[id(layer)] = entry
+        return entry[1], entry[2]
 
 
 @dataclass(frozen=True)
@@ -39,11 +55,16 @@ class _Ellipse:
 
 
 def _ellipse(layer: Layer, s: FloatArray, g: FloatArray, bound_m: float) -> _Ellipse:
-    v = layer.vertices
+    order, xs = layer.x_order
+    half = 0.5 * min(bound_m, 1e12)  # the ellipse lies within half its major axis of the centre
+    mid_x = 0.5 * (s[0] + g[0])
+    lo, hi = np.searchsorted(xs, [mid_x - half, mid_x + half])
+    near = order[lo:hi]
+    v = layer.vertices[near]
     d_s = np.hypot(v[:, 0] - s[0], v[:, 1] - s[1])
     d_g = np.hypot(v[:, 0] - g[0], v[:, 1] - g[1])
-    idx = np.flatnonzero(d_s + d_g <= bound_m)
-    return _Ellipse(idx, d_s[idx], d_g[idx])
+    inside = np.flatnonzero(d_s + d_g <= bound_m)
+    return _Ellipse(near[inside], d_s[inside], d_g[inside])
 
 
 def _tangent_from(layer: Layer, p: FloatArray, idx: np.ndarray, dist: FloatArray) -> np.ndarray:
@@ -55,14 +76,30 @@ def _tangent_from(layer: Layer, p: FloatArray, idx: np.ndarray, dist: FloatArray
 
 
 def _visible(
-    layer: Layer, p: FloatArray, idx: np.ndarray, pos: np.ndarray, test: SegmentTest | None
+    layer: Layer,
+    p: FloatArray,
+    idx: np.ndarray,
+    pos: np.ndarray,
+    test: SegmentTest | None,
+    known: np.ndarray | None = None,
 ) -> np.ndarray:
-    """The subset of positions ``pos`` (into ``idx``) whose vertex ``p`` sees."""
+    """The subset of positions ``pos`` (into ``idx``) whose vertex ``p`` sees.
+
+    ``known`` (per layer vertex: -1 untested, 0 hidden, 1 seen) memoises the answers, so a
+    wider search of the same layer from the same point tests only the new vertices.
+    """
     if len(pos) == 0:
         return pos
     test = test or layer.blocked
-    blocked = test(np.repeat(p[None, :], len(pos), axis=0), layer.vertices[idx[pos]])
-    return np.asarray(pos[~blocked], dtype=np.int64)
+    v = idx[pos]
+    if known is None:
+        blocked = test(np.repeat(p[None, :], len(v), axis=0), layer.vertices[v])
+        return np.asarray(pos[~blocked], dtype=np.int64)
+    new = v[known[v] < 0]
+    if len(new):
+        blocked = test(np.repeat(p[None, :], len(new), axis=0), layer.vertices[new])
+        known[new] = np.where(blocked, 0, 1)
+    return np.asarray(pos[known[v] == 1], dtype=np.int64)
 
 
 def _subgraph(graph: csr_matrix, idx: np.ndarray, extra: int) -> tuple[np.ndarray, ...]:
@@ -75,12 +112,13 @@ def _subgraph(graph: csr_matrix, idx: np.ndarray, extra: int) -> tuple[np.ndarra
     counts = stop - start
     offsets = np.cumsum(counts) - counts
     pos = np.repeat(start - offsets, counts) + np.arange(int(counts.sum()))
-    local = np.full(graph.shape[0], -1, dtype=np.int64)
-    local[idx] = np.arange(len(idx))
+    local = np.full(graph.shape[0], -1, dtype=np.int32)
+    local[idx] = np.arange(len(idx), dtype=np.int32)
     cols = local[graph.indices[pos]]
     keep = cols >= 0
     row = np.repeat(np.arange(len(idx)), counts)[keep]
-    indptr = np.zeros(len(idx) + 1 + extra, dtype=np.int64)
+    # int32 indices: scipy then skips scanning their contents to choose an index dtype
+    indptr = np.zeros(len(idx) + 1 + extra, dtype=np.int32)
     np.cumsum(np.bincount(row, minlength=len(idx)), out=indptr[1 : len(idx) + 1])
     indptr[len(idx) + 1 :] = indptr[len(idx)]
     return graph.data[pos[keep]], cols[keep], indptr
@@ -97,7 +135,11 @@ def _from_goal(
     data, indices, indptr = _subgraph(layer.graph, ell.idx, 1)
     indptr[m + 1] += len(g_pos)
     graph = csr_matrix(
-        (np.concatenate([data, ell.d_g[g_pos]]), np.concatenate([indices, g_pos]), indptr),
+        (
+            np.concatenate([data, ell.d_g[g_pos]]),
+            np.concatenate([indices, g_pos.astype(np.int32)]),
+            indptr,
+        ),
         shape=(m + 1, m + 1),
     )
     dist, pred = dijkstra(graph, directed=True, indices=m, return_predecessors=True, limit=bound_m)
@@ -111,6 +153,7 @@ def _first_seen(
     dist_g: FloatArray,
     bound_m: float,
     test: SegmentTest | None,
+    known: np.ndarray | None,
 ) -> int | None:
     """Position of the best first vertex from the start (cheapest candidates tested first)."""
     s_pos = _tangent_from(layer, s, ell.idx, ell.d_s)
@@ -121,14 +164,19 @@ def _first_seen(
     keep = np.isfinite(total) & (total <= bound_m)
     s_pos = s_pos[keep][np.argsort(total[keep], kind="stable")]
     for lo, hi in _BATCHES:
-        seen = _visible(layer, s, ell.idx, s_pos[lo:hi], test)
+        seen = _visible(layer, s, ell.idx, s_pos[lo:hi], test, known)
         if len(seen):
             return int(seen[0])
     return None
 
 
 def _search(
-    layer: Layer, s: FloatArray, g: FloatArray, bound_m: float, tests: Tests = (None, None)
+    layer: Layer,
+    s: FloatArray,
+    g: FloatArray,
+    bound_m: float,
+    tests: Tests = (None, None),
+    memo: SightMemo | None = None,
 ) -> list[int] | None:
     """Layer vertex indices of the shortest path's bends (start and goal excluded).
 
@@ -139,11 +187,13 @@ def _search(
     if layer.n_vertices == 0:
         return None
     ell = _ellipse(layer, s, g, bound_m)
-    g_pos = _visible(layer, g, ell.idx, _tangent_from(layer, g, ell.idx, ell.d_g), tests[1])
+    known_s, known_g = (None, None) if memo is None else memo.arrays(layer)
+    g_cand = _tangent_from(layer, g, ell.idx, ell.d_g)
+    g_pos = _visible(layer, g, ell.idx, g_cand, tests[1], known_g)
     if len(g_pos) == 0:
         return None
     dist_g, pred = _from_goal(layer, ell, g_pos, bound_m)
-    first = _first_seen(layer, s, ell, dist_g, bound_m, tests[0])
+    first = _first_seen(layer, s, ell, dist_g, bound_m, tests[0], known_s)
     if first is None:
         return None
     m = len(ell.idx)
@@ -166,6 +216,7 @@ def shortest_path(
     *,
     direct_known_blocked: bool = False,
     tests: Tests = (None, None),
+    memo: SightMemo | None = None,
 ) -> FloatArray | None:
     """Shortest obstacle-free polyline from ``s`` to ``g`` at this layer, or ``None``.
 
@@ -179,6 +230,8 @@ def shortest_path(
         tests: segment tests for the links of the start and of the goal (default: the
             layer's); an endpoint inside the layer's conservative margin but truly clear of the
             buildings gets an exact test instead.
+        memo: what ``s`` and ``g`` see, kept across searches of the same request (they must
+            be the same two points in every call).
 
     Returns:
         Array (k, 2) of points from ``s`` to ``g`` inclusive, or ``None`` when there is no
@@ -194,7 +247,7 @@ def shortest_path(
     finite = math.isfinite(max_length_m)
     bounds = [max_length_m] if finite else [direct * f for f in _BOUND_FACTORS]
     for bound in bounds:
-        bends = _search(layer, s, g, bound, tests)
+        bends = _search(layer, s, g, bound, tests, memo)
         if bends is not None:
             return np.vstack([s, layer.vertices[bends], g]).astype(np.float64)
     return None
