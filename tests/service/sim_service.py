@@ -23,6 +23,7 @@ from fleet.service.app import create_app
 from fleet.service.context import ServiceContext
 from fleet.service.settings import Settings
 from simulators import Swarm
+from simulators.physics import VehicleKind
 
 SECRET = "test-secret-key-0123456789abcdef"
 HOME = (139.6917, 35.6895)
@@ -47,7 +48,12 @@ class SimService:
 
 @asynccontextmanager
 async def sim_service(
-    db_path: Path, port_offset: int, count: int = 1, speedup: float = 20.0, **options: Any
+    db_path: Path,
+    port_offset: int,
+    count: int = 1,
+    speedup: float = 20.0,
+    kind: VehicleKind = VehicleKind.QUAD,
+    **options: Any,
 ) -> AsyncIterator[SimService]:
     """The app on a SQLite file with its runner (scaled clock) and ``count`` simulated quads.
 
@@ -55,6 +61,7 @@ async def sim_service(
         db_path: the SQLite file.
         port_offset: the simulators' port offset.
         count: simulated vehicles (system ids 1..count), 5 m apart from :data:`HOME`.
+        kind: quads or rovers.
         speedup: simulated seconds per wall second (clock and simulators alike).
         options: passed to the runner (e.g. ``conformance_settings``).
     """
@@ -64,7 +71,7 @@ async def sim_service(
     settings = Settings(env="test", database_url=f"sqlite:///{db_path}", secret_key=SECRET)
     app = create_app(settings, runner_factory=factory, clock=clock.now)
     swarm = Swarm(
-        count, home_lon_lat=HOME, speedup=speedup, port_offset=port_offset,
+        count, kind, home_lon_lat=HOME, speedup=speedup, port_offset=port_offset,
         home_amsl_m=GROUND_AMSL_M,
     )  # fmt: skip
     async with swarm, app.router.lifespan_context(app), asyncio.TaskGroup() as tg:
