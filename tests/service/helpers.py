@@ -5,6 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from fleet import lifecycle
+from fleet.storage.db import SessionFactory
+from fleet.storage.tables import MissionRow
+
 T0 = datetime(2030, 4, 1, 0, 0, tzinfo=UTC)
 
 
@@ -66,3 +70,14 @@ def volume(
             "format": "RFC3339",
         },
     }
+
+
+def schedule_on(sessions: SessionFactory, mission_id: int, vehicle_id: int) -> None:
+    """Schedule ``mission_id`` on ``vehicle_id`` directly (as a scheduling run would)."""
+    with sessions() as session:
+        lifecycle.schedule(session, mission_id, "test", commit=False)
+        row = session.get(MissionRow, mission_id)
+        assert row is not None
+        row.vehicle_id = vehicle_id
+        session.add(row)
+        session.commit()

@@ -20,11 +20,9 @@ from airspace.deconfliction import Accepted, DeconflictionEngine
 from airspace.intents import intent_from_json
 from airspace.verify import verify_route
 from firmware_bridge.mission_item import MavCmd
-from fleet import lifecycle
 from fleet.runner.store import items_from_json, route_from_json
-from fleet.storage.tables import MissionRow
 from tests.service.conftest import TokenMaker
-from tests.service.helpers import T0, delivery_body, square, vehicle_body
+from tests.service.helpers import T0, delivery_body, schedule_on, square, vehicle_body
 from tests.service.test_city import TOWER
 
 SCHEDULE = {"start": T0.isoformat(), "horizon_h": 6, "time_limit_s": 0.5}
@@ -124,14 +122,7 @@ async def test_two_inspections_at_once_are_approved_by_a_scheduling_run_without_
 
 
 def _schedule_on(client: httpx.AsyncClient, mission_id: int, vehicle_id: int) -> None:
-    """Schedule ``mission_id`` on ``vehicle_id`` directly (as the scheduler would)."""
-    with client.app.state.context.sessions() as session:  # type: ignore[attr-defined]
-        lifecycle.schedule(session, mission_id, "test", commit=False)
-        row = session.get(MissionRow, mission_id)
-        assert row is not None
-        row.vehicle_id = vehicle_id
-        session.add(row)
-        session.commit()
+    schedule_on(client.app.state.context.sessions, mission_id, vehicle_id)  # type: ignore[attr-defined]
 
 
 async def test_a_robot_delivery_is_approved_without_an_intent_around_the_building(

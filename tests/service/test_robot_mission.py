@@ -18,12 +18,10 @@ from typing import Any
 import httpx
 import pytest
 
-from fleet import lifecycle
 from fleet.service.operators import ensure_operator
 from fleet.service.security import Principal, Role, mint_token
-from fleet.storage.tables import MissionRow
 from simulators.physics import VehicleKind
-from tests.service.helpers import delivery_body, vehicle_body
+from tests.service.helpers import delivery_body, schedule_on, vehicle_body
 from tests.service.sim_service import HOME, SimService, sim_service
 from tests.service.test_city import TOWER
 
@@ -77,7 +75,7 @@ async def test_an_approved_robot_delivery_is_driven_out_and_back(service: SimSer
             latest_delivery=(now + timedelta(hours=2)).isoformat(),
         )
         mission = await _post(api, "/missions/deliveries", headers, json=booking)
-        await asyncio.to_thread(_schedule_on, service, mission["id"], robot["id"])
+        await asyncio.to_thread(schedule_on, service.context.sessions, mission["id"], robot["id"])
         approved = await _post(api, f"/missions/{mission['id']}/approve", headers)
         assert [leg["intent_id"] for leg in approved["legs"]] == [None, None]
         states = []
@@ -89,13 +87,3 @@ async def test_an_approved_robot_delivery_is_driven_out_and_back(service: SimSer
     assert states[-3:] == ["uploaded", "in_flight", "completed"], states
     rover = service.swarm.vehicles[0].autopilot.state
     assert abs(rover.north_m) < 10.0 and abs(rover.east_m) < 10.0  # home again
-
-
-def _schedule_on(service: SimService, mission_id: int, vehicle_id: int) -> None:
-    with service.context.sessions() as session:
-        lifecycle.schedule(session, mission_id, "test", commit=False)
-        row = session.get(MissionRow, mission_id)
-        assert row is not None
-        row.vehicle_id = vehicle_id
-        session.add(row)
-        session.commit()
