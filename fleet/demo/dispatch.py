@@ -77,11 +77,12 @@ class DispatchSettings:
 
 
 @dataclass
-class _Busy:
+class Busy:
     """A vehicle's current sortie: its missions and the legs it drives or flies in them."""
 
     missions: frozenset[int]
     legs: tuple[tuple[int, int], ...] = ()  # (mission id, seq)
+    until: datetime | None = None  # planned return plus turnaround
 
 
 @dataclass
@@ -97,7 +98,7 @@ class Dispatcher:
     where: Callable[[int], LonLat | None] = lambda _vehicle_id: None  # last known position
     settings: DispatchSettings = field(default_factory=DispatchSettings)
     free_at: dict[int, datetime] = field(default_factory=dict)
-    busy: dict[int, _Busy] = field(default_factory=dict)
+    busy: dict[int, Busy] = field(default_factory=dict)
     ended: set[int] = field(default_factory=set)
     failures: dict[int, str] = field(default_factory=dict)
     notes: dict[int, dict[str, object]] = field(default_factory=dict)  # per mission, for reports
@@ -109,18 +110,30 @@ class Dispatcher:
 
     def ready(self) -> list[Sortie]:
         """The sorties at the head of every queue they are in (a relay is in its robot's queue
-        too, so the robot keeps the plan's order) whose vehicles are free, most urgent first."""
+        too, so the robot keeps the plan's order) whose vehicles are free, most urgent first;
+        a robot whose next relay waits for a busy drone may drive its own next delivery first
+        when the plan says it is back before the drone."""
         out = []
         for vehicle_id, queue in self.queues.items():
             if not queue or vehicle_id in self.busy:
                 continue
             head = queue[0]
             if head.vehicle_id != vehicle_id:
+                out.extend(self._meanwhile(vehicle_id, head))
                 continue  # a relay at the head of its robot's queue: taken from the drone's
             robot = head.robot_id
             if robot is None or (robot not in self.busy and self.queues[robot][0] is head):
                 out.append(head)
         return sorted(out, key=lambda s: (s.rank, s.begins))
+
+    def _meanwhile(self, robot_id: int, relay: Sortie) -> list[Sortie]:
+        """The robot's own next sortie, if it fits before the relay's busy drone is back."""
+        busy = self.busy.get(relay.vehicle_id)
+        own = [s for s in self.queues[robot_id] if s.vehicle_id == robot_id][:1]
+        if busy is None or busy.until is None or not own:
+            return []
+        margin = timedelta(seconds=own[0].planned_s * 1.5 + self.settings.lead_s)
+        return own if self.clock() + margin <= busy.until else []
 
     def observe(self, event: Event) -> bool:
         """Free the vehicles an event shows back; True when one was freed."""
@@ -150,8 +163,8 @@ class Dispatcher:
         """Mark the sortie's vehicles busy and take it off its vehicle's queue."""
         for v in (sortie.vehicle_id, sortie.robot_id):
             if v is not None:
-                self.queues[v].popleft()
-                self.busy[v] = _Busy(frozenset(sortie.mission_ids))
+                self.queues[v].remove(sortie)
+                self.busy[v] = Busy(frozenset(sortie.mission_ids))
 
     def dispatch(self, sortie: Sortie) -> None:
         """Plan, fix, book and approve the sortie's missions (run in a worker thread); a
@@ -199,7 +212,12 @@ class Dispatcher:
                 for k, leg in enumerate(p.legs)
                 if leg.vehicle_id == v
             )
-            self.busy[v] = _Busy(frozenset(m.id or 0 for m in missions), legs)
+            back = max(
+                (leg.route.arrival for p in planned for leg in p.legs if leg.vehicle_id == v),
+                default=self.clock(),
+            )
+            until = back + timedelta(seconds=self.settings.turnaround_s)
+            self.busy[v] = Busy(frozenset(m.id or 0 for m in missions), legs, until)
         for m, p in zip(missions, planned, strict=True):
             window = m.spec.get("earliest_pickup") or m.spec["window_start"]
             depart = p.legs[0].route.departure

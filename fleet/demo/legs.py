@@ -57,6 +57,13 @@ margins wider than the default: at x50 every wall-clock millisecond of MAVLink r
 late, and the runner recalls a vehicle found outside its volumes' times."""
 
 
+DEMO_FIXES = FixSettings(
+    max_delay=timedelta(minutes=20), reroute_penalty_s=600.0, volumes=DEMO_VOLUMES
+)
+"""A reroute (a planner search around the busy volumes: the slowest fix) is only sought when
+no delay under ten minutes or other cruise height clears the flight."""
+
+
 @dataclass
 class LegTools:
     """What legs are planned and checked with."""
@@ -74,9 +81,7 @@ class LegTools:
     robot_settle_s: float = 90.0  # between two legs of a robot: the runner confirms a rover's
     # arrival about a minute after it stops, and the next leg must not start late for it
     volumes: VolumeSettings = field(default_factory=lambda: DEMO_VOLUMES)
-    fixes: FixSettings = field(
-        default_factory=lambda: FixSettings(max_delay=timedelta(minutes=20), volumes=DEMO_VOLUMES)
-    )
+    fixes: FixSettings = field(default_factory=lambda: DEMO_FIXES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,8 +290,13 @@ def relay_legs(
     dropoff = _point(mission.spec, "dropoff")
     out = flights.between(pad, transfer, depart)
     probe = drive(tools, home, transfer, depart)
-    early_s = probe.duration_s + tools.robot_settle_s
-    leave = max(depart, out.arrival - timedelta(seconds=early_s))
+    # at the pad before the drone lands, but after it takes off: the runner starts a leg only
+    # once the legs arriving before its departure are confirmed, and a rover's arrival is
+    # confirmed late (robot_settle_s), which would hold the drone on the ground
+    there = max(
+        out.departure + timedelta(seconds=1), out.arrival - timedelta(seconds=tools.robot_settle_s)
+    )
+    leave = max(depart, there - timedelta(seconds=probe.duration_s))
     to_pad = probe.shifted(leave - probe.departure)
     meet = max(out.arrival, to_pad.arrival + timedelta(seconds=tools.robot_settle_s))
     last = drive(tools, transfer, dropoff, meet + timedelta(seconds=tools.handover_s))

@@ -38,8 +38,8 @@ from fleet.storage.tables import MissionRow, VehicleRow
 
 ACTOR = "demo-dispatcher"
 LonLat = tuple[float, float]
-SCHEDULER_TIME_LIMIT_S = 2.0  # per dock
-SCHEDULER_ITERATIONS = 2000  # the same plan for the same seed on a busy machine
+SCHEDULER_TIME_LIMIT_S = 1.0  # per dock
+SCHEDULER_ITERATIONS = 1000  # the same plan for the same seed on a busy machine
 DROPS = (StopKind.DROPOFF, StopKind.HANDOVER)
 
 
@@ -55,6 +55,7 @@ class Sortie:
     robot_id: int | None = None
     transfer: LonLat | None = None
     rank: int = 2  # its most urgent mission's: 0 medical, 1 urgent, 2 normal
+    planned_s: float = 0.0  # how long the plan gives it, until the vehicle's next work
 
 
 def transfer_point(city: City, dropoff: LonLat, toward: LonLat, margin_m: float = 6.0) -> LonLat:
@@ -199,7 +200,11 @@ def _cut(vehicle_id: int, flies: bool, trip: Trip) -> list[Sortie]:
             out.append(current)
         elif stop.kind is StopKind.DROPOFF and current is not None:
             current.mission_ids.append(mission_id)
-    return [s for s in out if s.mission_ids]
+    kept = [s for s in out if s.mission_ids]
+    ends = [s.begins for s in kept[1:]] + [trip.arrival]
+    for sortie, end in zip(kept, ends, strict=True):
+        sortie.planned_s = max(0.0, (end - sortie.begins).total_seconds())
+    return kept
 
 
 def apply_schedule(

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from airspace.intents.volume import Polygon, Volume4D
 from airspace.route import Route, Waypoint
-from fleet.demo.dispatch import Dispatcher, DispatchSettings
+from fleet.demo.dispatch import Busy, Dispatcher, DispatchSettings
 from fleet.demo.legs import MissionLegs, split_in_time
 from fleet.demo.schedule import Sortie, sorties
 from fleet.model import GeoPoint
@@ -177,3 +177,14 @@ def test_a_sorties_intents_are_disjoint_in_time_and_cover_each_flight(
     assert max(v.time_end for v in a.volumes) >= T0 + timedelta(seconds=60)  # a has landed
     assert max(v.time_end for v in b.volumes) == second.volumes[-1].time_end
     assert min(v.time_start for v in b.volumes) <= T0 + timedelta(seconds=depart_s)
+
+
+def test_a_robot_drives_its_own_delivery_while_its_relays_drone_is_away() -> None:
+    d = _dispatcher({}, T0)
+    relay = Sortie(1, True, T0, [51], robot_id=9, transfer=(139.7, 35.69))
+    short = Sortie(9, False, T0 + timedelta(seconds=60), [52], planned_s=300.0)
+    d.queues = {1: deque([relay]), 9: deque([relay, short])}
+    d.busy[1] = Busy(frozenset({50}), ((50, 0),), until=T0 + timedelta(seconds=3600))
+    assert d.ready() == [short]  # back long before the drone
+    d.busy[1] = Busy(frozenset({50}), ((50, 0),), until=T0 + timedelta(seconds=400))
+    assert d.ready() == []  # it would keep the relay waiting
