@@ -37,7 +37,6 @@ def domain_dock(row: DockRow) -> Dock:
 def domain_vehicle(row: VehicleRow) -> Vehicle:
     """A stored vehicle as the domain's :class:`Vehicle` (a camera if its spec says so)."""
     spec = row.spec
-    camera = CameraModel(13.2, 8.8, 8.8, 5472, 3648) if spec.get("camera") else None
     return Vehicle(
         id=str(row.id),
         kind=VehicleKind(row.kind),
@@ -46,7 +45,29 @@ def domain_vehicle(row: VehicleRow) -> Vehicle:
         battery_wh=float(spec.get("battery_wh", 500.0)),
         cruise_speed_mps=float(spec.get("cruise_speed_mps", 12.0)),
         home_dock_id=str(row.home_dock_id),
-        capabilities=Capabilities(camera=camera),
+        capabilities=Capabilities(camera=_vehicle_camera(spec.get("camera"))),
+    )
+
+
+DEFAULT_CAMERA = CameraModel(13.2, 8.8, 8.8, 5472, 3648)
+"""The camera of a vehicle registered with ``camera: true`` (1-inch 20 MP, 8.8 mm lens)."""
+
+
+def _vehicle_camera(stored: object) -> CameraModel | None:
+    """A vehicle's stored ``camera``: ``true`` (the default camera), a camera model or none."""
+    if isinstance(stored, dict):
+        return _camera(stored)
+    return DEFAULT_CAMERA if stored else None
+
+
+def _camera(data: dict[str, Any]) -> CameraModel:
+    return CameraModel(
+        data["sensor_width_mm"],
+        data["sensor_height_mm"],
+        data["focal_length_mm"],
+        data["image_width_px"],
+        data["image_height_px"],
+        name=str(data.get("name", "camera")),
     )
 
 
@@ -77,22 +98,17 @@ def domain_mission(row: MissionRow) -> Mission:
             robot_only_dropoff=bool(spec.get("robot_only_dropoff", False)),
             relay_requested=bool(spec.get("relay_requested", False)),
         )
-    cam = spec["camera"]
     return Inspection(
         id=str(row.id),
         target=_target(spec["target"]),
-        camera=CameraModel(
-            cam["sensor_width_mm"],
-            cam["sensor_height_mm"],
-            cam["focal_length_mm"],
-            cam["image_width_px"],
-            cam["image_height_px"],
-        ),
+        camera=_camera(spec["camera"]),
         gsd_cm_per_px=float(spec["gsd_cm_per_px"]),
         window=TimeWindow(_time(spec["window_start"]), _time(spec["window_end"])),
         front_overlap=float(spec["front_overlap"]),
         side_overlap=float(spec["side_overlap"]),
         priority=Priority(row.priority),
+        camera_required=bool(spec.get("camera_required", False)),
+        ceiling_agl_m=float(spec.get("ceiling_agl_m", 150.0)),
     )
 
 

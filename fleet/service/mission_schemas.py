@@ -7,7 +7,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from fleet.service.schemas import AwareDatetime, Point, Strict
+from fleet.service.schemas import AwareDatetime, CameraIn, Point, Strict
+
+__all__ = ["CameraIn"]  # re-exported: part of the inspection request
 
 PriorityName = Literal["normal", "urgent", "medical"]
 LonLatPair = Annotated[list[float], Field(min_length=2, max_length=2)]
@@ -84,16 +86,6 @@ class StructureTargetIn(Strict):
         return self
 
 
-class CameraIn(Strict):
-    """A frame camera (defaults: a 1-inch 20 MP sensor, 8.8 mm lens)."""
-
-    sensor_width_mm: float = Field(default=13.2, gt=0, le=100)
-    sensor_height_mm: float = Field(default=8.8, gt=0, le=100)
-    focal_length_mm: float = Field(default=8.8, gt=0, le=1000)
-    image_width_px: int = Field(default=5472, gt=0, le=100_000)
-    image_height_px: int = Field(default=3648, gt=0, le=100_000)
-
-
 class InspectionCreate(Strict):
     """Photograph a target at a ground sampling distance inside a time window."""
 
@@ -107,6 +99,18 @@ class InspectionCreate(Strict):
     front_overlap: float = Field(default=0.75, ge=0, le=0.95)
     side_overlap: float = Field(default=0.65, ge=0, le=0.95)
     priority: PriorityName = "normal"
+    camera_required: bool = Field(
+        default=False,
+        description="only a vehicle carrying this camera (same sensor, lens and image size) "
+        "may fly the inspection",
+    )
+    ceiling_agl_m: float = Field(
+        default=150.0,
+        gt=0,
+        le=10_000,
+        description="highest camera height above ground for an area or corridor survey; the "
+        "GSD must be reachable at or below it (150 m: the Japanese limit without a permit)",
+    )
 
     @model_validator(mode="after")
     def _window(self) -> InspectionCreate:

@@ -124,6 +124,17 @@ class DockPublic(DockCreate):
     operator_id: int
 
 
+class CameraIn(Strict):
+    """A frame camera (defaults: a 1-inch 20 MP sensor, 8.8 mm lens)."""
+
+    sensor_width_mm: float = Field(default=13.2, gt=0, le=100)
+    sensor_height_mm: float = Field(default=8.8, gt=0, le=100)
+    focal_length_mm: float = Field(default=8.8, gt=0, le=1000)
+    image_width_px: int = Field(default=5472, gt=0, le=100_000)
+    image_height_px: int = Field(default=3648, gt=0, le=100_000)
+    name: Name = "camera"
+
+
 class VehicleCreate(Strict):
     """A vehicle to register, reached by its MAVLink connection URL."""
 
@@ -140,7 +151,11 @@ class VehicleCreate(Strict):
     payload_capacity_kg: float = Field(default=2.0, ge=0, le=1000)
     battery_wh: float = Field(default=500.0, gt=0, le=1e6)
     cruise_speed_mps: float = Field(default=12.0, gt=0, le=100)
-    camera: bool = False
+    camera: bool | CameraIn = Field(
+        default=False,
+        description="the camera it carries: true for the default 1-inch camera, or its model "
+        "(inspections with camera_required need the same sensor)",
+    )
 
 
 class TelemetryPublic(BaseModel):

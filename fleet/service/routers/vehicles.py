@@ -63,7 +63,7 @@ def register_vehicle(
     take_vehicles_lock(session)  # decided against what discovery may be writing meanwhile
     if body.home_dock_id is not None:
         owned(session, Dock, body.home_dock_id, user)
-    spec = {name: getattr(body, name) for name in _SPEC_FIELDS}
+    spec = body.model_dump(mode="json", include=set(_SPEC_FIELDS))
     details: dict[str, Any] = {
         "name": body.name,
         "kind": body.kind,
