@@ -13,7 +13,7 @@ test. Not thread-safe: the engine serialises access.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 import numpy.typing as npt
@@ -159,7 +159,11 @@ class Buckets:
         width = self.width_s
         # one second of slack on each side absorbs the rounding of ``floor(start_s / width)``
         first = math.floor((start_s - self.long_s - 1.0) / width)
-        for k in range(first, math.floor((end_s + 1.0) / width) + 1):
+        last = math.floor((end_s + 1.0) / width)
+        ids: Iterable[int] = range(first, last + 1)
+        if last - first > len(self.by_id):  # a very long window: walk the buckets that exist
+            ids = sorted(k for k in self.by_id if first <= k <= last)
+        for k in ids:
             bucket = self.by_id.get(k)
             if bucket is None or not bucket.n:
                 continue
