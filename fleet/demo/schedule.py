@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 import shapely
@@ -30,7 +30,16 @@ from airspace.city import City
 from fleet import lifecycle
 from fleet.errors import InfeasibleMission
 from fleet.model import GeoPoint
-from fleet.scheduler import Schedule, SchedulingProblem, StopKind, Trip, schedule
+from fleet.scheduler import (
+    Schedule,
+    SchedulingProblem,
+    StopKind,
+    Trip,
+    UnassignedReason,
+    VehicleAvailability,
+    VehicleSchedule,
+    schedule,
+)
 from fleet.service.domain import domain_dock, domain_mission, domain_vehicle
 from fleet.service.events import EventBus
 from fleet.storage.tables import Dock as DockRow
@@ -40,7 +49,9 @@ ACTOR = "demo-dispatcher"
 LonLat = tuple[float, float]
 SCHEDULER_TIME_LIMIT_S = 1.0  # per dock
 SCHEDULER_ITERATIONS = 1000  # the same plan for the same seed on a busy machine
-DROPS = (StopKind.DROPOFF, StopKind.HANDOVER)
+RETRIED = frozenset(
+    {UnassignedReason.FLEET_BUSY, UnassignedReason.WINDOW_INFEASIBLE}
+)  # reasons for a second pass
 
 
 @dataclass(slots=True)
@@ -138,16 +149,52 @@ def _lonlat(point: dict[str, float]) -> LonLat:
 
 def run_scheduler(problems: list[SchedulingProblem]) -> Schedule:
     """The fleet scheduler's plan for each dock, merged (deterministic for the problems)."""
-    plans = [
-        schedule(p, time_limit_s=SCHEDULER_TIME_LIMIT_S, max_iterations=SCHEDULER_ITERATIONS)
-        for p in problems
-    ]
+    plans = [_dock_plan(p) for p in problems]
     start = min((p.start for p in problems), default=datetime.now().astimezone())
     return Schedule(
         start,
         tuple(v for p in plans for v in p.vehicles),
         tuple(u for p in plans for u in p.unassigned),
         solver_runtime_s=sum(p.solver_runtime_s for p in plans),
+    )
+
+
+def _solve(problem: SchedulingProblem) -> Schedule:
+    return schedule(
+        problem, time_limit_s=SCHEDULER_TIME_LIMIT_S, max_iterations=SCHEDULER_ITERATIONS
+    )
+
+
+def _dock_plan(problem: SchedulingProblem) -> Schedule:
+    """One dock's plan, in two passes: the missions the first pass left out because the fleet
+    was busy or their window looked too short are planned again on the vehicles as the first
+    plan leaves them (it fills the fewest vehicles first, so others are idle)."""
+    first = _solve(problem)
+    again = {u.mission_id for u in first.unassigned if u.reason in RETRIED}
+    if not again:
+        return first
+    home = {v.id: v.home_dock_id for v in problem.vehicles}
+    ready = tuple(
+        VehicleAvailability(
+            v.vehicle_id,
+            v.trips[-1].end_dock_id if v.trips else home[v.vehicle_id],
+            v.trips[-1].ready_again if v.trips else problem.start,
+        )
+        for v in first.vehicles
+    )
+    rest = replace(
+        problem, missions=tuple(m for m in problem.missions if m.id in again), availability=ready
+    )
+    second = _solve(rest)
+    trips = {v.vehicle_id: v.trips for v in second.vehicles}
+    return Schedule(
+        first.start,
+        tuple(
+            VehicleSchedule(v.vehicle_id, v.trips + trips.get(v.vehicle_id, ()))
+            for v in first.vehicles
+        ),
+        tuple(u for u in first.unassigned if u.mission_id not in again) + second.unassigned,
+        solver_runtime_s=first.solver_runtime_s + second.solver_runtime_s,
     )
 
 
