@@ -13,7 +13,9 @@ One problem per dock: a dock's vehicles serve the parcels loaded there and the i
 nearest to it (a visiting vehicle would have no pad: a dock's six pads are its own fleet's).
 The plan's trips are cut into *sorties*, the flights (or drives) the demo dispatches: from the
 vehicle's pad with the parcels loaded there, through their dropoffs in the plan's order, back
-to the pad; a relay's drone flight and an inspection are sorties of their own.
+to the pad; a relay's drone flight and an inspection are sorties of their own. What a dock's
+plan leaves out with its fleet busy is planned once more on the vehicles as that plan leaves
+them (the scheduler fills the fewest vehicles first and drops parcels with drones idle).
 """
 
 from __future__ import annotations

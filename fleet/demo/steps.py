@@ -149,8 +149,9 @@ def _finished(o: MissionOutcome) -> MissionOutcome:
 
 
 DEGRADED = [
-    "the demo calls fleet.scheduler itself instead of POST /scheduling/run: the service's "
-    "scheduling problem has no transfer points (it refuses relay deliveries) and its approve "
-    "step plans drone deliveries only, from the dock centre, against planned returns; legs "
-    "are booked through the service's atomic reservation path (fleet.service.approval.book_legs)",
+    "the demo calls fleet.scheduler itself (per dock) instead of POST /scheduling/run: the "
+    "service's scheduling problem has no transfer points (it refuses relay deliveries), and "
+    "approve=true books every mission at once, from the dock's centre, against planned "
+    "returns; each sortie is booked through the service's atomic path "
+    "(fleet.service.approval.book_legs) when its vehicles have landed",
 ]
