@@ -38,7 +38,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -192,8 +192,13 @@ class ShinjukuFigures:
     planner_errors: list[str]
 
 
-def bench_shinjuku(n_live: int, n_measured: int, seed: int, window_h: float) -> ShinjukuFigures:
-    """Part ``shinjuku``; needs the planner and the reference data."""
+def bench_shinjuku(
+    n_live: int, n_measured: int, seed: int, window_h: float, reroute: tuple[int, int] = (1, 1)
+) -> ShinjukuFigures:
+    """Part ``shinjuku``; needs the planner and the reference data.
+
+    ``reroute`` is (``reroute_max_blockers``, ``reroute_rounds``) of the fix search.
+    """
     from airspace.city import load_city
     from airspace.deconfliction import (
         Blocked,
@@ -254,7 +259,8 @@ def bench_shinjuku(n_live: int, n_measured: int, seed: int, window_h: float) -> 
 
         return plan
 
-    population_fixes = FixSettings(reroute_penalty_s=math.inf)
+    fixes = FixSettings(reroute_max_blockers=reroute[0], reroute_rounds=reroute[1])
+    population_fixes = replace(fixes, reroute_penalty_s=math.inf)
 
     def populate(route_planner: Callable[[PlanRequest], Route], request: FlightRequest) -> None:
         # The live set: plan + reserve with the cheap fixes (delay, cruise height); an infinite
@@ -287,7 +293,7 @@ def bench_shinjuku(n_live: int, n_measured: int, seed: int, window_h: float) -> 
             base_s = timed(lambda rp=route_planner, d=departure: rp(PlanRequest(d)))
             base_cpu_s = time.thread_time() - c
             t, c = time.perf_counter(), time.thread_time()
-            result = plan_and_reserve(engine, route_planner, request)
+            result = plan_and_reserve(engine, route_planner, request, fixes)
             elapsed, cpu_s = time.perf_counter() - t, time.thread_time() - c
         except PlanningError:
             figs.no_route += 1
@@ -440,6 +446,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--window-h", type=float, default=2.0, help="departures spread (Shinjuku)")
     ap.add_argument("--out", default="deconfliction", help="result file stem in results/")
+    ap.add_argument("--reroute-max-blockers", type=int, default=1, help="FixSettings (Shinjuku)")
+    ap.add_argument("--reroute-rounds", type=int, default=1, help="FixSettings (Shinjuku)")
     args = ap.parse_args(argv)
     scale = sj = None
     RESULTS.mkdir(exist_ok=True)
@@ -454,7 +462,8 @@ def main(argv: list[str] | None = None) -> int:
         if not SHINJUKU.is_file():
             print(f"shinjuku part skipped: {SHINJUKU} is absent", file=sys.stderr)
         else:
-            sj = bench_shinjuku(args.live, args.measured, args.seed, args.window_h)
+            reroute = (args.reroute_max_blockers, args.reroute_rounds)
+            sj = bench_shinjuku(args.live, args.measured, args.seed, args.window_h, reroute)
             if sj.measured:
                 summary = json.dumps(shinjuku_summary(sj), indent=1)
                 (RESULTS / f"{args.out}_shinjuku.json").write_text(summary)
