@@ -73,6 +73,7 @@ class DispatchSettings:
     turnaround_s: float = 120.0  # battery swap and parcel loading after a landing
     lead_s: float = 45.0  # departure after the planning starts (planning, upload, arming)
     min_margin_s: float = 20.0  # replan when planning left less than this before departure
+    recovery_s: float = 300.0  # after a sortie ends early (a recall flies the vehicle home)
     attempts: int = 3
 
 
@@ -155,6 +156,8 @@ class Dispatcher:
         if not done and not busy.missions <= self.ended:
             return False
         back = max((t for t in landed if t is not None), default=None) or self.clock()
+        if not done:  # the sortie ended early: a recalled vehicle may still be flying home
+            back = self.clock() + timedelta(seconds=self.settings.recovery_s)
         self.free_at[vehicle_id] = back + timedelta(seconds=self.settings.turnaround_s)
         del self.busy[vehicle_id]
         return True
@@ -382,7 +385,7 @@ def dispatcher_for(
     clock: Clock,
 ) -> Dispatcher:
     """A dispatcher over the plan's sorties: pads from the database, landings and positions
-    from the runner (its landing record and its last track point of each vehicle)."""
+    from the runner (its landing record and its bridge links' telemetry)."""
     with tools.context.sessions() as session:
         vehicles = list(session.exec(select(VehicleRow)).all())
         docks = list(session.exec(select(Dock)).all())
@@ -392,10 +395,13 @@ def dispatcher_for(
             if v is not None:
                 queues.setdefault(v, deque()).append(sortie)
     pads = vehicle_pads(vehicles, docks)
-    names = {v.id: v.name for v in vehicles}
+    links = {v.id: (v.mavlink_url, v.system_id) for v in vehicles}
 
     def where(vehicle_id: int) -> LonLat | None:
-        track = runner.tracks.get(names.get(vehicle_id, ""))
-        return (track[-1].lon_deg, track[-1].lat_deg) if track else None
+        """The vehicle's live position (its bridge link's latest fix), if known."""
+        pool = runner.pool
+        link = None if pool is None or vehicle_id not in links else pool.known(*links[vehicle_id])
+        fix = None if link is None else link.telemetry.position.latest
+        return None if fix is None else (fix.lon_deg, fix.lat_deg)
 
     return Dispatcher(tools, pads, queues, runner.landed_at, runner.db_lock, clock, where)
