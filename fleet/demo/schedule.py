@@ -250,6 +250,8 @@ def _cut(vehicle_id: int, flies: bool, trip: Trip) -> list[Sortie]:
         elif stop.kind is StopKind.DROPOFF and current is not None:
             current.mission_ids.append(mission_id)
     kept = [s for s in out if s.mission_ids]
+    if not kept:  # e.g. a robot trip that only drives relays' last stretches
+        return []
     ends = [s.begins for s in kept[1:]] + [trip.arrival]
     for sortie, end in zip(kept, ends, strict=True):
         sortie.planned_s = max(0.0, (end - sortie.begins).total_seconds())

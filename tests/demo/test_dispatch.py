@@ -74,6 +74,14 @@ def test_a_relay_is_the_drones_sortie_with_the_robot_that_collects() -> None:
     assert not by_mission[(22,)].flies
 
 
+def test_a_robot_trip_that_only_finishes_relays_is_no_sortie_of_its_own() -> None:
+    transfer = GeoPoint(139.701, 35.691)
+    drone = _trip(_stop(31, StopKind.PICKUP, 0), _stop(31, StopKind.HANDOVER, 100, transfer))
+    robot = _trip(_stop(31, StopKind.COLLECT, 130, transfer), _stop(31, StopKind.DROPOFF, 300))
+    cut = sorties(_plan(("1", (drone,)), ("9", (robot,))), KINDS)
+    assert [(s.mission_ids, s.vehicle_id, s.robot_id) for s in cut] == [([31], 1, 9)]
+
+
 def test_a_survey_in_parts_is_one_sortie() -> None:
     trip_a = _trip(_stop(31, StopKind.INSPECT, 0))
     trip_b = _trip(_stop(31, StopKind.INSPECT, 900))
