@@ -12,6 +12,8 @@ carries them all: the heavier leg draws more power), per vehicle class that can 
 A batch is an *alternative*: its members stay as single tasks too. After screening,
 :func:`resolve_batches` keeps a batch only when it and all its members passed (range, window),
 and then removes the members' single tasks; otherwise the members are scheduled one by one.
+A kept batch the engine leaves out (say one only a busy robot can carry) never costs its
+members: they are planned again one by one (:mod:`fleet.scheduler.retry`).
 Cost: one empty-leg matrix per pickup over its dropoffs (with a planner-backed
 :class:`~fleet.scheduler.legcost.LegCostModel` that is one route per pair), six calibration
 legs per pickup and one exact leg per parcel of each batch and class.

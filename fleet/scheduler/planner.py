@@ -9,12 +9,15 @@ reason), encodes the rest for PyVRP
 per trip with recharge or battery swap at any dock, priorities as prizes so a medical mission
 is never left out for a normal one), solves within the time limit, and replays the routes
 exactly (:mod:`fleet.scheduler.decode`), booking every recharge in the docks' slots
-(:mod:`fleet.scheduler.docks`). :func:`replan` does it again for what has not started.
+(:mod:`fleet.scheduler.docks`). Missions lost after solving (a batch left out, a trip a
+slot wait re-timed past a window) get a second pass one by one on the fleet as the first plan
+leaves it (:mod:`fleet.scheduler.retry`). :func:`replan` does it again for what has not started.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, replace
 
 import numpy as np
 from pyvrp import Solution, SolveParams, solve
@@ -29,6 +32,7 @@ from fleet.scheduler.decode import engine_routes, replay
 from fleet.scheduler.docks import DockCalendar, SlotBooking
 from fleet.scheduler.inspection_work import pattern_inspection_work
 from fleet.scheduler.legcost import LegCostModel, LegMatrix, StraightLineLegCost
+from fleet.scheduler.retry import leftover_problem, merge
 from fleet.scheduler.tasks import Rejection, Task, delivery_tasks, inspection_tasks
 from fleet.scheduler.types import (
     InspectionWorkFn,
@@ -73,28 +77,54 @@ def schedule(
     began = time.perf_counter()
     if not problem.vehicles:
         return _nobody(problem)
-    built, unassigned = prepare(
-        problem, leg_cost or StraightLineLegCost(), inspection_work or pattern_inspection_work
-    )
+    legs = leg_cost or StraightLineLegCost()
+    work = inspection_work or pattern_inspection_work
+    search = _Search(time_limit_s, seed, max_iterations)
+    first, retry = _plan(problem, legs, work, search, batching=True)
+    rest = leftover_problem(problem, first, retry) if retry else None
+    if rest is not None:
+        second, _ = _plan(rest, legs, work, search, batching=False)
+        first = merge(first, second, retry)
+    return replace(first, solver_runtime_s=time.perf_counter() - began)
+
+
+@dataclass(frozen=True, slots=True)
+class _Search:
+    time_limit_s: float
+    seed: int
+    max_iterations: int | None
+
+
+def _plan(
+    problem: SchedulingProblem,
+    legs: LegCostModel,
+    work: InspectionWorkFn,
+    search: _Search,
+    *,
+    batching: bool,
+) -> tuple[Schedule, set[str]]:
+    """One solve and exact replay; also the missions lost after solving that deserve a second
+    pass one by one (:mod:`fleet.scheduler.retry`)."""
+    built, unassigned = prepare(problem, legs, work, batching=batching)
     if built is None:
-        return Schedule(problem.start, _empty(problem), tuple(unassigned))
+        return Schedule(problem.start, _empty(problem), tuple(unassigned)), set()
     initial = greedy_solution(built)
-    stop = _stop(time_limit_s, max_iterations)
+    stop = _stop(search.time_limit_s, search.max_iterations)
     params = LARGE_PARAMS if len(built.tasks) > LARGE else SolveParams()
     result = solve(
-        built.data, stop=stop, seed=seed, display=False, initial_solution=initial, params=params
+        built.data,
+        stop=stop,
+        seed=search.seed,
+        display=False,
+        initial_solution=initial,
+        params=params,
     )
-    vehicles, lost = _decode(built, problem, result.best)
-    return Schedule(
-        problem.start,
-        vehicles,
-        tuple(unassigned + lost),
-        solver_runtime_s=time.perf_counter() - began,
-    )
+    vehicles, lost, retry = _decode(built, problem, result.best)
+    return Schedule(problem.start, vehicles, tuple(unassigned + lost)), retry
 
 
 def prepare(
-    problem: SchedulingProblem, legs: LegCostModel, work: InspectionWorkFn
+    problem: SchedulingProblem, legs: LegCostModel, work: InspectionWorkFn, *, batching: bool = True
 ) -> tuple[Built | None, list[Unassigned]]:
     """Tasks, screening and engine data; ``None`` when no task is left to place.
 
@@ -102,12 +132,13 @@ def prepare(
         problem: the scheduling problem (with at least one vehicle).
         legs: travel model.
         work: inspection time and energy.
+        batching: also offer multi-parcel tasks.
 
     Returns:
         The engine data (or ``None``) and the missions rejected before solving, with reasons.
     """
     fleet = group_fleet(problem)
-    tasks, rejected = _tasks(problem, fleet, legs, work)
+    tasks, rejected = _tasks(problem, fleet, legs, work, batching)
     mats = class_matrices(problem, fleet.classes, tasks, legs)
     n_docks = len(problem.docks)
     horizon_s = (problem.end - problem.start).total_seconds()
@@ -140,7 +171,11 @@ def _empty(problem: SchedulingProblem) -> tuple[VehicleSchedule, ...]:
 
 
 def _tasks(
-    problem: SchedulingProblem, fleet: Fleet, legs: LegCostModel, work: InspectionWorkFn
+    problem: SchedulingProblem,
+    fleet: Fleet,
+    legs: LegCostModel,
+    work: InspectionWorkFn,
+    batching: bool,
 ) -> tuple[list[Task], list[Rejection]]:
     tasks: list[Task] = []
     rejected: list[Rejection] = []
@@ -155,6 +190,8 @@ def _tasks(
             rejected.append(made)
         else:
             tasks.extend(made)
+    if not batching:
+        return tasks, rejected
     parcels = [m for m in problem.missions if isinstance(m, Delivery)]
     tasks += batch_tasks(
         parcels, fleet.classes, legs, lambda t: (t - problem.start).total_seconds()
@@ -197,8 +234,10 @@ def _restrict(
 
 def _decode(
     built: Built, problem: SchedulingProblem, solution: Solution
-) -> tuple[tuple[VehicleSchedule, ...], list[Unassigned]]:
-    """Replay the engine's routes exactly; keep relays whole; report every task left out."""
+) -> tuple[tuple[VehicleSchedule, ...], list[Unassigned], set[str]]:
+    """Replay the engine's routes exactly; keep relays whole; report every task left out, and
+    the missions worth retrying one by one: those of a batch the engine left out and those
+    the replay could not keep (not those the engine left out as single tasks)."""
     orders = engine_routes(built, solution)
     orders.sort(
         key=lambda o: -max((built.tasks[i].priority.rank for t, _ in o.trips for i in t), default=0)
@@ -229,7 +268,10 @@ def _decode(
     for i, u in sorted(out.items()):
         for m in built.tasks[i].mission_ids:
             lost.setdefault(m, Unassigned(m, u.reason, u.detail))
-    return vehicles, list(lost.values())
+    singles = [built.tasks[i] for i in out if i not in served and not built.tasks[i].parcels]
+    declined = {m for t in singles for m in t.mission_ids}
+    retry = {m for i in out for m in built.tasks[i].mission_ids} - declined
+    return vehicles, list(lost.values()), retry
 
 
 def dock_calendar(problem: SchedulingProblem) -> DockCalendar:

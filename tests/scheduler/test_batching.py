@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 
 from fleet.energy import Leg, hover_estimate, leg_estimate
 from fleet.model import Delivery, GeoPoint, Vehicle
-from fleet.scheduler import Schedule, StopKind, Trip, batching, schedule
-from tests.scheduler.helpers import T0, check_schedule, docks, drone, problem
+from fleet.scheduler import Schedule, SchedulingProblem, StopKind, Trip, batching, schedule
+from fleet.scheduler.legcost import StraightLineLegCost
+from tests.scheduler.helpers import T0, check_schedule, docks, drone, problem, robot
 
 FAST = {"time_limit_s": 2.0, "max_iterations": 200, "seed": 1}
 SHOP = GeoPoint(139.695, 35.690)
@@ -133,3 +134,48 @@ def test_any_shop_scenario_keeps_payload_windows_and_energy(
     p = problem(fleet, missions, hours=hours + 1.5)
     s = schedule(p, time_limit_s=2.0, max_iterations=100, seed=seed)
     assert check_schedule(p, s) == []
+
+
+def busy_robot_problem() -> tuple[list[Delivery], SchedulingProblem]:
+    """Four 1.5 kg parcels from SHOP (6 kg together: only the 10 kg robot can carry them all,
+    a 2.5 kg drone one at a time), heavy robot-only parcels keeping the robot busy, two idle
+    drones; everything due within the hour."""
+    light = parcels([1.5] * 4, random.Random(1), hours=1.0)
+    heavy = [
+        Delivery(
+            f"h{i}",
+            GeoPoint(139.69, 35.69),
+            GeoPoint(139.70 - 0.002 * i, 35.685),
+            8.0,
+            T0,
+            T0 + timedelta(hours=1),
+        )
+        for i in range(4)
+    ]
+    fleet = [drone("d0", "dock0"), drone("d1", "dock0"), robot("r0", "dock0")]
+    return light, problem(fleet, light + heavy)
+
+
+def test_a_batch_only_a_busy_robot_can_carry_leaves_no_parcel_behind() -> None:
+    light, p = busy_robot_problem()
+    s = schedule(p, **FAST)
+    assert check_schedule(p, s) == []
+    on = s.assignment()
+    assert {m.id for m in light} <= set(on), [u.detail for u in s.unassigned]
+    assert all(on[m.id].startswith("d") for m in light)  # the robot had no time for them
+    assert len(on) + len(s.unassigned) == len(p.missions)
+    again = schedule(p, **FAST)  # deterministic
+    assert (again.vehicles, again.unassigned) == (s.vehicles, s.unassigned)
+
+
+def test_a_batch_is_offered_only_to_classes_that_can_carry_its_total() -> None:
+    light, _ = busy_robot_problem()
+    classes = [drone("d0", "dock0"), robot("r0", "dock0")]
+    batches = batching.batch_tasks(
+        light, classes, StraightLineLegCost(), lambda t: (t - T0).total_seconds()
+    )
+    assert batches, "the scenario must batch to test anything"
+    for task in batches:
+        total_kg = sum(m.payload_kg for m in light if m.id in task.mission_ids)
+        carriers = {k for k, cls in enumerate(classes) if cls.payload_capacity_kg >= total_kg}
+        assert set(task.service) <= carriers

@@ -149,3 +149,15 @@ def test_replanning_keeps_slots_with_the_recharges_of_trips_in_the_air() -> None
     after = replan(before, p, now, **fast).schedule
     assert check_schedule(p, after) == []
     assert occupancy_errors(p, after) == []
+
+
+def test_a_mission_a_slot_wait_costs_its_vehicle_goes_to_an_idle_one() -> None:
+    # six drones, one single-slot dock: the engine (blind to slots) uses five, and a slot
+    # wait re-times one of their trips past a window while the sixth drone sits idle
+    p = one_slot_problem(seed=0, drones=6, missions=16)
+    s = schedule(p, time_limit_s=3.0, max_iterations=300, seed=1)
+    assert check_schedule(p, s) == []
+    assert occupancy_errors(p, s) == []
+    lost = [u for u in s.unassigned if u.reason is not UnassignedReason.BEYOND_RANGE]
+    assert lost == [], [u.detail for u in lost]
+    assert len(s.assignment()) + len(s.unassigned) == len(p.missions)
