@@ -212,7 +212,7 @@ def approve_delivery(
     if mission.kind != "delivery" or vehicle.kind != "multicopter":
         raise BadRequest(f"mission {mission.id}: not a delivery by drone")
     for _ in range(s.race_attempts):
-        legs, volumes = _plan_delivery(context, mission, vehicle, dock, s, not_before)
+        legs, volumes = plan_flights(context, mission, vehicle, dock, s, not_before)
         outcome = book_legs(context, mission, legs, volumes, actor=actor)
         if not isinstance(outcome, Refused):
             with context.sessions() as session:
@@ -250,14 +250,22 @@ def load_scheduled(context: ServiceContext, mission_id: int, operator_id: int) -
         return mission, vehicle, dock
 
 
-def _plan_delivery(
+def plan_flights(
     context: ServiceContext,
     mission: MissionRow,
     vehicle: VehicleRow,
     dock: Dock,
     s: ApprovalSettings,
     not_before: datetime | None,
+    to: tuple[float, float] | None = None,
 ) -> tuple[list[PlannedLeg], tuple[Volume4D, ...]]:
+    """A delivery drone's flights from its dock to ``to`` (default: the dropoff) and back,
+    each fixed against a snapshot of the live intents, and the volumes reserving them.
+
+    Raises:
+        Conflict: no buildings loaded, or no fix clears the airspace.
+        PlanningError: no route exists.
+    """
     if context.planner is None:
         raise Conflict("no buildings loaded: POST /buildings or set SKYFLEET_BUILDINGS_PATH")
     assert vehicle.id is not None
@@ -265,7 +273,8 @@ def _plan_delivery(
     earliest = datetime.fromisoformat(str(mission.spec["earliest_pickup"]).replace("Z", "+00:00"))
     depart = max(now + timedelta(seconds=s.lead_s), earliest, not_before or earliest)
     base = (dock.lon_deg, dock.lat_deg, 0.0)
-    drop = (float(mission.spec["dropoff"]["lon_deg"]), float(mission.spec["dropoff"]["lat_deg"]))
+    dropoff = mission.spec["dropoff"]
+    drop = to or (float(dropoff["lon_deg"]), float(dropoff["lat_deg"]))
     profile = VehicleProfile(cruise_speed_mps=float(vehicle.spec.get("cruise_speed_mps", 12.0)))
     speeds = SpeedProfile(
         profile.cruise_speed_mps,

@@ -9,19 +9,19 @@
   its drive out and back is planned at street level around the buildings (no route: 422),
   checked against its battery and payload capacity (the energy model: 400 with the figures),
   and the mission is approved with its legs in one transaction that holds the reservation lock
-  (two approvals of one mission cannot both pass). A robot cannot inspect (400).
+  (two approvals of one mission cannot both pass). A robot cannot inspect (400);
+- a relay delivery (robot-only dropoff or relay asked) scheduled on a drone: the drone to the
+  transfer point and a ground robot on to the dropoff (:mod:`fleet.service.relay`).
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from airspace.planner import VehicleProfile
 from airspace.route import Route
 from airspace.volumes import route_to_volumes
-from fleet.energy.legs import Leg, check_feasible
 from fleet.lifecycle import MissionState
-from fleet.model import GeoPoint, Inspection, VehicleKind
+from fleet.model import Inspection, VehicleKind
 from fleet.service.approval import (
     ApprovalSettings,
     Approved,
@@ -33,17 +33,17 @@ from fleet.service.approval import (
 )
 from fleet.service.context import ServiceContext
 from fleet.service.domain import domain_mission, domain_vehicle
+from fleet.service.drives import check_energy, drive
 from fleet.service.errors import BadRequest, Conflict
 from fleet.service.inspection_flight import inspection_flight
 from fleet.service.legs import PlannedLeg
+from fleet.service.relay import approve_relay, needs_relay
 from fleet.service.reservations import Refused
 from fleet.service.routes import active_zones
-from fleet.service.timing import SpeedProfile, retime
+from fleet.service.timing import SpeedProfile
 from fleet.storage.locks import take_reservation_lock
 from fleet.storage.tables import Dock, MissionRow, VehicleRow
 
-ROBOT_SPEEDS = SpeedProfile(cruise_speed_mps=3.0, accel_mps2=1.0)
-"""How a ground robot drives when its spec gives no ``cruise_speed_mps``."""
 DELAY_STEP_S = 30.0
 
 
@@ -71,6 +71,8 @@ def approve_mission(
         return approve_drive(context, mission, vehicle, dock, actor=actor, not_before=not_before)
     if mission.kind == "inspection":
         return approve_inspection(context, mission, vehicle, dock, actor, not_before, s)
+    if needs_relay(mission):
+        return approve_relay(context, scheduled, actor=actor, not_before=not_before, settings=s)
     return approve_delivery(context, scheduled, actor=actor, not_before=not_before, settings=s)
 
 
@@ -116,7 +118,7 @@ def approve_inspection(
         depart, speeds, zones,
     )  # fmt: skip
     leg = PlannedLeg(vehicle.id, flight.route, True, flight.items, speeds.cruise_speed_mps)
-    _check_energy(vehicle, [leg])  # the whole flight: transits and pattern
+    check_energy(vehicle, [leg])  # the whole flight: transits and pattern
     return _book_first_free(context, mission, leg, inspection.window.end, actor, s)
 
 
@@ -170,10 +172,6 @@ def approve_drive(
     if planner is None:
         raise Conflict("no buildings loaded: POST /buildings or set SKYFLEET_BUILDINGS_PATH")
     assert robot.id is not None and mission.id is not None
-    speeds = ROBOT_SPEEDS
-    if "cruise_speed_mps" in robot.spec:
-        speeds = SpeedProfile(float(robot.spec["cruise_speed_mps"]), ROBOT_SPEEDS.accel_mps2)
-    profile = VehicleProfile(speeds.cruise_speed_mps, climb_rate_mps=1.0, descent_rate_mps=1.0)
     base = (dock.lon_deg, dock.lat_deg, 0.0)
     drop = (
         float(mission.spec["dropoff"]["lon_deg"]),
@@ -183,13 +181,9 @@ def approve_drive(
     depart = _departure(context, mission.spec["earliest_pickup"], lead_s, not_before)
     legs: list[PlannedLeg] = []
     for a, b in ((base, drop), (drop, base)):
-        route = planner.plan(
-            a, b, profile, departure=depart, min_cruise_agl_m=0.0, cruise_agl_m=0.0
-        )
-        timed = retime(route, speeds, flies=False)
-        legs.append(PlannedLeg(robot.id, timed, False, cruise_speed_mps=speeds.cruise_speed_mps))
-        depart = timed.arrival + timedelta(seconds=handover_s)
-    _check_energy(robot, legs, float(mission.spec.get("payload_kg", 0.0)))
+        legs.append(drive(planner, robot, a, b, depart))
+        depart = legs[-1].route.arrival + timedelta(seconds=handover_s)
+    check_energy(robot, legs, float(mission.spec.get("payload_kg", 0.0)))
     now = context.clock()
     with context.sessions() as session:
         take_reservation_lock(session)  # one approval of this mission at a time
@@ -197,25 +191,6 @@ def approve_drive(
         session.commit()
     publish_approval(context.bus, row)
     return Approved(row, legs[-1].route.arrival)
-
-
-def _check_energy(vehicle: VehicleRow, legs: list[PlannedLeg], payload_kg: float = 0.0) -> None:
-    """Refuse a trip the vehicle's battery (above its reserve) or payload capacity cannot do;
-    the payload rides the first leg.
-
-    Raises:
-        InfeasibleMission: with the energy figures or the payload.
-    """
-    trip = [
-        Leg(*_ends(leg.route), payload_kg=payload_kg if k == 0 else 0.0, route=leg.route)
-        for k, leg in enumerate(legs)
-    ]
-    check_feasible(domain_vehicle(vehicle), trip)
-
-
-def _ends(route: Route) -> tuple[GeoPoint, GeoPoint]:
-    first, last = route.waypoints[0], route.waypoints[-1]
-    return GeoPoint(first.lon_deg, first.lat_deg), GeoPoint(last.lon_deg, last.lat_deg)
 
 
 def _approved(context: ServiceContext, mission: MissionRow, route: Route) -> Approved:

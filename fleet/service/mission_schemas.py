@@ -26,6 +26,11 @@ class DeliveryCreate(Strict):
     priority: PriorityName = "normal"
     robot_only_dropoff: bool = False
     relay_requested: bool = False
+    transfer: Point | None = Field(
+        default=None,
+        description="for a drone + ground-robot relay (robot_only_dropoff or relay_requested): "
+        "open ground where the drone lands and a ground robot takes the parcel to the dropoff",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> DeliveryCreate:

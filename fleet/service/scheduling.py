@@ -17,8 +17,8 @@ from sqlmodel import Session, select
 from airspace.errors import AirspaceError
 from fleet import lifecycle
 from fleet.errors import FleetError
-from fleet.model import Mission
-from fleet.scheduler import Schedule, SchedulingProblem, schedule
+from fleet.model import GeoPoint, Mission
+from fleet.scheduler import Schedule, SchedulingProblem, StopKind, schedule
 from fleet.service.approval_kinds import approve_mission
 from fleet.service.context import ServiceContext
 from fleet.service.domain import domain_dock, domain_mission, domain_vehicle
@@ -66,22 +66,43 @@ def build_and_schedule(
         except (FleetError, KeyError, ValueError, TypeError) as exc:
             invalid[str(row.id)] = str(exc)
     problem = SchedulingProblem(
-        tuple(vehicles), tuple(docks), tuple(missions), start, start + horizon
+        tuple(vehicles),
+        tuple(docks),
+        tuple(missions),
+        start,
+        start + horizon,
+        transfer_points=_transfer_points(session, operator_id),
     )
     return Outcome(schedule(problem, time_limit_s=time_limit_s, seed=0), invalid)
 
 
+def _transfer_points(session: Session, operator_id: int) -> tuple[GeoPoint, ...]:
+    """The transfer points booked with the operator's requested relay deliveries."""
+    query = select(MissionRow).where(
+        MissionRow.operator_id == operator_id,
+        MissionRow.state == "requested",
+        MissionRow.kind == "delivery",
+    )
+    points = []
+    for row in session.exec(query):
+        given = row.spec.get("transfer")
+        if isinstance(given, dict):
+            points.append(GeoPoint(float(given["lon_deg"]), float(given["lat_deg"])))
+    return tuple(dict.fromkeys(points))
+
+
 def apply(session: Session, outcome: Outcome, *, actor: str, now: datetime) -> list[MissionRow]:
-    """Move each assigned mission to ``scheduled`` on its vehicle (the caller commits)."""
+    """Move each assigned mission to ``scheduled`` on its vehicle (the caller commits).
+
+    A relay is in its drone's and its robot's trips; it is scheduled on the drone (the robot is
+    chosen when it is approved, :mod:`fleet.service.relay`).
+    """
     moved = []
-    for vehicle_schedule in outcome.schedule.vehicles:
-        for mission_id in _mission_ids(vehicle_schedule.trips):
-            row = lifecycle.schedule(
-                session, int(mission_id), actor, commit=False, clock=lambda: now
-            )
-            row.vehicle_id = int(vehicle_schedule.vehicle_id)
-            session.add(row)
-            moved.append(row)
+    for mission_id, vehicle_id in _assignment(outcome.schedule).items():
+        row = lifecycle.schedule(session, int(mission_id), actor, commit=False, clock=lambda: now)
+        row.vehicle_id = int(vehicle_id)
+        session.add(row)
+        moved.append(row)
     return moved
 
 
@@ -102,6 +123,8 @@ def approve_scheduled(
         free_at: datetime | None = None
         for trip in vehicle_schedule.trips:
             for mission_id in _mission_ids([trip]):
+                if int(mission_id) in approved or int(mission_id) in refused:
+                    continue  # a relay, already tried from its drone's or robot's trips
                 start = trip.departure if free_at is None else max(trip.departure, free_at)
                 try:
                     done = approve_mission(
@@ -117,6 +140,16 @@ def approve_scheduled(
                 approved.append(int(mission_id))
                 free_at = done.back_at + timedelta(seconds=turnaround_s)
     return approved, refused
+
+
+def _assignment(plan: Schedule) -> dict[str, str]:
+    """Mission id -> the vehicle carrying it from its pickup (a relay's drone, not its robot)."""
+    out: dict[str, str] = {}
+    for vehicle_id, trip in plan.trips:
+        for stop in trip.stops:
+            if stop.mission_id and stop.kind is not StopKind.COLLECT:
+                out.setdefault(stop.mission_id, vehicle_id)
+    return out
 
 
 def _mission_ids(trips: Any) -> list[str]:

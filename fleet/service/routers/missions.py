@@ -101,8 +101,13 @@ def approve_mission(
     legs with conflicts fixed (delay, other cruise height, reroute) and one intent reserved;
     an inspection's pattern flight (transit, pattern, transit back) reserved at the first
     free departure in its window; a ground robot's drive planned at street level, approved
-    without an intent. 409 when the airspace stays busy or the mission is not scheduled,
-    400 when its vehicle cannot do it, 422 when no route exists."""
+    without an intent; a relay delivery (robot-only dropoff or relay requested, booked with a
+    ``transfer`` point): the drone's flight to the transfer point and back reserved as one
+    intent, and the operator's nearest capable ground robot's drives (to the transfer point,
+    on to the dropoff after the drone's landing plus the handover time, home), all stored as
+    the mission's legs. 409 when the airspace stays busy or the mission is not scheduled,
+    400 when a vehicle cannot do it (no transfer point, no capable robot: the detail says what
+    to fix; nothing is written), 422 when no route exists."""
     approval_kinds.approve_mission(context, mission_id, user.operator_id, actor=user.actor)
     mission = owned(session, MissionRow, mission_id, user)
     session.refresh(mission)
