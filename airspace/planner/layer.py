@@ -180,7 +180,7 @@ def build_layer(
     alt_amsl_m: float,
     horizontal_m: float,
     *,
-    simplify_m: float = 0.2,
+    simplify_m: float = 0.3,
     arc_segments: int = ARC_SEGMENTS,
     max_edge_m: float = 400.0,
     extra: BaseGeometry | None = None,

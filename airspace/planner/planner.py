@@ -50,7 +50,7 @@ class Planner:
         min_cruise_agl_m: lowest layer built by :meth:`prepare`.
         ceiling_agl_m: highest layer built by :meth:`prepare`.
         simplify_m: outward simplification of obstacle outlines; ``None`` picks by city size
-            (0.2 m up to ``FINE_MAX_BUILDINGS`` buildings, else 1 m).
+            (0.3 m up to ``FINE_MAX_BUILDINGS`` buildings, else 1 m).
         arc_segments: round-join segments per quarter circle of the buffers, 0 for mitre
             joins; ``None`` picks by city size (16, else 0).
         zone_window_m: zones this close to start and goal are laid over a layer up front.
@@ -74,7 +74,7 @@ class Planner:
         self.min_cruise_agl_m = min_cruise_agl_m
         self.ceiling_agl_m = ceiling_agl_m
         fine = len(city.buildings) <= FINE_MAX_BUILDINGS
-        self.simplify_m = simplify_m if simplify_m is not None else (0.2 if fine else 1.0)
+        self.simplify_m = simplify_m if simplify_m is not None else (0.3 if fine else 1.0)
         self.arc_segments = (
             arc_segments if arc_segments is not None else (ARC_SEGMENTS if fine else 0)
         )

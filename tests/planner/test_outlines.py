@@ -20,7 +20,7 @@ from airspace.planner.layer import build_layer
 from airspace.planner.search import SightMemo, shortest_path
 
 CLEARANCE_M = 10.0
-OUTLINES = [(0, 1.0), (0, 0.0), (4, 0.2), (16, 0.2), (16, 0.0)]  # (arc segments, simplify)
+OUTLINES = [(0, 1.0), (0, 0.0), (4, 0.3), (16, 0.3), (16, 0.0)]  # (arc segments, simplify)
 
 rotated_boxes = st.lists(
     st.tuples(
@@ -96,7 +96,7 @@ def test_outline_follows_city_size(monkeypatch: pytest.MonkeyPatch) -> None:
     import airspace.planner.planner as planner_module
 
     city = generate_city(seed=2, n_buildings=50)
-    assert (Planner(city).arc_segments, Planner(city).simplify_m) == (16, 0.2)
+    assert (Planner(city).arc_segments, Planner(city).simplify_m) == (16, 0.3)
     monkeypatch.setattr(planner_module, "FINE_MAX_BUILDINGS", 10)
     assert (Planner(city).arc_segments, Planner(city).simplify_m) == (0, 1.0)
     explicit = Planner(city, simplify_m=0.5, arc_segments=8)
