@@ -7,12 +7,14 @@ mission runner, time x50.
 
 Each of N deliveries is booked, one at a time, through the HTTP API
 (``POST /missions/deliveries`` over ``httpx.ASGITransport``) with its earliest pickup "now";
-the demo's dispatcher (:func:`fleet.demo.dispatch.dispatch`: schedule, plan, reserve, approve
-through :func:`fleet.service.approval.book_legs`) approves it; the runner uploads, arms and
-starts it. The wall time from the booking request to the ``mission.state = in_flight`` event
-(read from the event bus, never polled) is split into: HTTP booking, approval (plan + reserve +
-approve) and runner (approved -> in_flight: wait for the departure, 20 simulated s = 0.4 s wall
-at x50, upload, arm, take-off). Run:
+the demo's pipeline approves it (:func:`fleet.demo.steps.schedule_booked`: the fleet scheduler
+over the requested missions, then :func:`fleet.demo.dispatch.dispatcher_for`: plan, fix against
+the live intents, reserve and approve through :func:`fleet.service.approval.book_legs`); the
+runner uploads, arms and starts it. The wall time from the booking request to the
+``mission.state = in_flight`` event (read from the event bus, never polled) is split into: HTTP
+booking, approval (schedule + plan + reserve + approve) and runner (approved -> in_flight: wait
+for the departure, 20 simulated s = 0.4 s wall at x50, upload, arm, take-off; plus, when the
+scheduler put the delivery on a vehicle still flying, the wait for that vehicle). Run:
 
     .venv/bin/python benchmarks/bench_booking_latency.py --bookings 30
 """
@@ -24,9 +26,10 @@ import asyncio
 import os
 import platform
 import time
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from tempfile import TemporaryDirectory
 
@@ -35,20 +38,20 @@ import numpy as np
 import psycopg
 
 from airspace.city import City, generate_city
-from airspace.planner import Clearances, Planner
 from fleet.demo.booking import book_scenario, delivery_body
-from fleet.demo.dispatch import DispatchTools, dispatch
+from fleet.demo.dispatch import Dispatcher, dispatcher_for
 from fleet.demo.geo import LocalFrame
 from fleet.demo.run import footprints_of, running_service
 from fleet.demo.scenario import Scenario, ScenarioSize, generate_scenario
 from fleet.demo.simfleet import SimFleetConfig, free_port_offset, gcs_url, sim_fleet, vehicle_specs
-from fleet.demo.steps import CLEARANCES, DRONE, DRONE_SPEEDS, ROBOT, ROBOT_SPEEDS, mint_demo_token
+from fleet.demo.steps import leg_tools, mint_demo_token, schedule_booked
 from fleet.runner.clock import ScaledClock
 from fleet.service.context import ServiceContext
+from fleet.service.events import Event
 from fleet.service.settings import Settings
 
 SPEEDUP = 50.0
-LEAD_WALL_S = 20.0 / SPEEDUP  # DispatchTools.lead_s: departure after approval, in wall time
+LEAD_WALL_S = 20.0 / SPEEDUP  # the dispatcher's departure lead after approval, in wall time
 WAIT_S = 30.0  # per booking: in_flight must come within this wall time, or it is counted missed
 
 
@@ -62,18 +65,48 @@ class Sample:
     outcome: str
 
 
-def _tools(ctx: ServiceContext, city: City) -> DispatchTools:
-    air = Planner(city, CLEARANCES).prepare()
-    ground = Planner(city, Clearances(horizontal_m=2.0, vertical_m=0.0))
-    return DispatchTools(air, ground, ctx, DRONE, ROBOT, DRONE_SPEEDS, ROBOT_SPEEDS)
+@dataclass
+class Desk:
+    """The demo's long-lived dispatcher; one ``dispatch_ready`` at a time (bookings and
+    landings both call it)."""
+
+    dispatcher: Dispatcher
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def dispatch_ready(self) -> None:
+        async with self.lock:
+            await self.dispatcher.dispatch_ready()
+
+    def queued(self, mission_id: int) -> bool:
+        """Whether the mission's sortie still waits for a vehicle that is flying."""
+        queues = self.dispatcher.queues.values()
+        return any(mission_id in sortie.mission_ids for q in queues for sortie in q)
 
 
-def _approve(ctx: ServiceContext, tools: DispatchTools, now: datetime) -> dict[int, str]:
-    # Vehicles idle since an earlier call get the dispatcher's lead again (its ``free_at``
-    # is only seeded on first sight), so every booking departs ``lead_s`` after its approval.
-    tools.free_at = {k: v for k, v in tools.free_at.items() if v > now}
-    with ctx.sessions() as session:
-        return dispatch(session, tools, ctx.bus, now)
+async def _approve(
+    ctx: ServiceContext, city: City, clock: ScaledClock, desk: Desk, mission_id: int
+) -> str | None:
+    """Schedule the requested missions, queue the plan's sorties on the dispatcher and dispatch
+    what is ready; why the mission cannot fly, or None (approved, or queued for its vehicle)."""
+    placed, left = await asyncio.to_thread(schedule_booked, ctx, city, clock)
+    for sortie in placed:
+        for v in (sortie.vehicle_id, sortie.robot_id):
+            if v is not None:
+                desk.dispatcher.queues.setdefault(v, deque()).append(sortie)
+    await desk.dispatch_ready()
+    if mission_id in left:
+        return f"refused: {left[mission_id][:160]}"
+    if mission_id in desk.dispatcher.failures:
+        return f"failed: {desk.dispatcher.failures[mission_id][:160]}"
+    return None
+
+
+async def _observe(desk: Desk, events: AsyncIterator[Event]) -> None:
+    """Free the dispatcher's vehicles as the runner reports them back, and dispatch the sorties
+    that waited for them."""
+    async for event in events:
+        if desk.dispatcher.observe(event):
+            await desk.dispatch_ready()
 
 
 async def _until_state(events: object, mission_id: int, states: set[str]) -> tuple[str, str]:
@@ -89,8 +122,9 @@ async def _until_state(events: object, mission_id: int, states: set[str]) -> tup
 async def _one(
     api: httpx.AsyncClient,
     ctx: ServiceContext,
-    tools: DispatchTools,
+    city: City,
     clock: ScaledClock,
+    desk: Desk,
     body: dict[str, object],
 ) -> Sample:
     now = clock.now()
@@ -105,20 +139,21 @@ async def _one(
         response.raise_for_status()
         mission_id = int(response.json()["id"])
         t1 = time.monotonic()
-        refused = await asyncio.to_thread(_approve, ctx, tools, clock.now())
+        refused = await _approve(ctx, city, clock, desk, mission_id)
         t2 = time.monotonic()
-        if mission_id in refused:
-            return Sample(t1 - t0, t2 - t1, None, "refused")
+        if refused is not None:
+            return Sample(t1 - t0, t2 - t1, None, refused)
+        queued = " (waited for its vehicle)" if desk.queued(mission_id) else ""
         try:
             async with asyncio.timeout(WAIT_S):
                 ends = {"in_flight", "failed", "aborted"}
                 state, reason = await _until_state(events, mission_id, ends)
         except TimeoutError:
-            return Sample(t1 - t0, t2 - t1, None, "timeout")
+            return Sample(t1 - t0, t2 - t1, None, "timeout" + queued)
         t3 = time.monotonic()
         if state != "in_flight":
             return Sample(t1 - t0, t2 - t1, None, f"{state}: {reason[:160]}")
-        return Sample(t1 - t0, t2 - t1, t3 - t2, state)
+        return Sample(t1 - t0, t2 - t1, t3 - t2, state + queued)
 
 
 @contextmanager
@@ -154,8 +189,8 @@ async def run(bookings: int, seed: int, postgres: str | None) -> list[Sample]:
     fleet_only = replace(scenario, deliveries=scenario.deliveries[:0], inspections=())
     with TemporaryDirectory(prefix="skyfleet-bench-") as tmp, _database(tmp, postgres) as url:
         settings = Settings(database_url=url, run_bridge=True)
-        async with sim_fleet(specs), running_service(settings, clock) as (app, ctx, _runner):
-            tools = await asyncio.to_thread(_tools, ctx, city)
+        async with sim_fleet(specs), running_service(settings, clock) as (app, ctx, runner):
+            tools = await asyncio.to_thread(leg_tools, ctx, city)
             token = await asyncio.to_thread(mint_demo_token, ctx, settings)
             headers = {"Authorization": f"Bearer {token}"}
             transport = httpx.ASGITransport(app=app)
@@ -163,10 +198,14 @@ async def run(bookings: int, seed: int, postgres: str | None) -> list[Sample]:
                 transport=transport, base_url="http://bench", headers=headers
             ) as api:
                 await book_scenario(api, fleet_only, clock.now(), gcs_url(offset))
+                desk = Desk(dispatcher_for(tools, [], runner, clock.now))
                 samples = []
-                for d in scenario.deliveries:
-                    body = delivery_body(d, clock.now())
-                    samples.append(await _one(api, ctx, tools, clock, body))
+                async with ctx.bus.subscribe() as landings, asyncio.TaskGroup() as tg:
+                    watcher = tg.create_task(_observe(desk, landings))
+                    for d in scenario.deliveries:
+                        body = delivery_body(d, clock.now())
+                        samples.append(await _one(api, ctx, city, clock, desk, body))
+                    watcher.cancel()
     return samples
 
 
@@ -188,7 +227,7 @@ def report(samples: list[Sample]) -> str:
     lines = [
         f"reached in_flight: {len(flown)} of {len(samples)} ({outcomes})",
         "",
-        "| figure | booking -> in_flight | HTTP booking | approval (plan+reserve) "
+        "| figure | booking -> in_flight | HTTP booking | approval (schedule+plan+reserve) "
         "| runner (approved -> in_flight) |",
         "|---|---|---|---|---|",
     ]
