@@ -46,6 +46,7 @@ from fleet.scheduler.types import (
 
 LARGE = 300  # tasks; above this the local search uses a smaller neighbourhood
 LARGE_PARAMS = SolveParams(neighbourhood=NeighbourhoodParams(num_neighbours=20))
+MIN_RETRY_SHARE = 0.05  # of the time limit, for the second pass (else its share of missions)
 BUSY = "the fleet's time and batteries went to higher-priority or cheaper missions"
 
 
@@ -62,7 +63,9 @@ def schedule(
 
     Args:
         problem: vehicles, docks, missions, horizon, transfer points, availability.
-        time_limit_s: wall-clock budget of the search (building and decoding come on top).
+        time_limit_s: wall-clock budget of the search (building and decoding come on top);
+            a second pass for missions lost after solving gets their share of it on top
+            (at least :data:`MIN_RETRY_SHARE`).
         seed: random seed of the search.
         max_iterations: stop after this many search iterations, if before the time limit:
             with it the result depends only on the problem and the seed (deterministic).
@@ -83,6 +86,8 @@ def schedule(
     first, retry = _plan(problem, legs, work, search, batching=True)
     rest = leftover_problem(problem, first, retry) if retry else None
     if rest is not None:
+        share = max(len(rest.missions) / len(problem.missions), MIN_RETRY_SHARE)
+        search = replace(search, time_limit_s=time_limit_s * share)
         second, _ = _plan(rest, legs, work, search, batching=False)
         first = merge(first, second, retry)
     return replace(first, solver_runtime_s=time.perf_counter() - began)
