@@ -117,16 +117,17 @@ def test_any_shop_scenario_keeps_payload_windows_and_energy(
 ) -> None:
     rng = random.Random(seed)
     missions = parcels(weights, rng, hours)
-    missions = [
+    shifts_min = [sorted((rng.randint(0, 40), rng.randint(0, 40))) for _ in missions]
+    missions = [  # a window opening later also closes later (it stays >= ``hours`` long)
         m.__class__(
             m.id,
             m.pickup,
             m.dropoff,
             m.payload_kg,
-            T0 + timedelta(minutes=rng.randint(0, 40)),
-            m.latest_delivery + timedelta(minutes=rng.randint(0, 40)),
+            T0 + timedelta(minutes=early),
+            m.latest_delivery + timedelta(minutes=late),
         )
-        for m in missions
+        for m, (early, late) in zip(missions, shifts_min, strict=True)
     ]
     fleet = [
         drone(f"d{i}", f"dock{i}", battery_wh=rng.choice([90.0, 400.0])) for i in range(drones)
