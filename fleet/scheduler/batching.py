@@ -5,9 +5,10 @@ route), so batches are built before solving. Per pickup point, a greedy pass in 
 grows each batch by the nearby parcel with the largest saving in the engine's own cost
 (mWh of energy plus :data:`~fleet.scheduler.build.UNIT_DURATION_COST` per second) of carrying
 it along instead of flying back to the pickup for it, while the total payload fits the
-carrier, the windows allow a common pickup time and the batch adds at most
-:data:`MAX_PARCELS` parcels. Every leg is then costed exactly with its load (the first leg
-carries them all: the heavier leg draws more power), per vehicle class that can carry the sum.
+designated carrier (the largest drone when there are drones: :func:`designated_class`), the
+windows allow a common pickup time and the batch adds at most :data:`MAX_PARCELS` parcels.
+Every leg is then costed exactly with its load (the first leg carries them all: the heavier
+leg draws more power), per vehicle class that can carry the sum.
 
 A batch is an *alternative*: its members stay as single tasks too. After screening,
 :func:`resolve_batches` keeps a batch only when it and all its members passed (range, window),
@@ -29,7 +30,7 @@ from datetime import datetime
 import numpy as np
 
 from fleet.energy import hover_estimate
-from fleet.model import Delivery, Vehicle
+from fleet.model import Delivery, Vehicle, VehicleKind
 from fleet.scheduler.build import MWH_PER_WH, UNIT_DURATION_COST
 from fleet.scheduler.legcost import LegCostModel, LegMatrix
 from fleet.scheduler.tasks import Parcel, Rejection, Service, Task
@@ -58,7 +59,7 @@ def batch_tasks(
 
     Args:
         deliveries: every delivery of the problem (relays are left out).
-        classes: vehicle classes; the one with the largest payload capacity decides batches.
+        classes: vehicle classes; :func:`designated_class` decides batches.
         legs: travel model.
         start_s: seconds from the problem start of an aware datetime.
 
@@ -67,7 +68,7 @@ def batch_tasks(
     """
     if MAX_PARCELS < 2 or not classes:
         return []
-    k = max(range(len(classes)), key=lambda i: classes[i].payload_capacity_kg)
+    k = designated_class(classes)
     groups: dict[tuple[float, float, float], list[Delivery]] = defaultdict(list)
     for d in deliveries:
         if not d.needs_relay and d.payload_kg <= classes[k].payload_capacity_kg:
@@ -82,6 +83,17 @@ def batch_tasks(
             if task is not None:
                 out.append(task)
     return out
+
+
+def designated_class(classes: list[Vehicle]) -> int:
+    """The class whose payload capacity bounds batches: the largest among multicopters when
+    the fleet has any, else the largest.
+
+    Batching parcels only a ground robot can carry together would load the robots (few, slow)
+    with parcels the drones can carry one by one, and leave robot-only parcels waiting.
+    """
+    drones = [i for i, c in enumerate(classes) if c.kind is VehicleKind.MULTICOPTER]
+    return max(drones or range(len(classes)), key=lambda i: classes[i].payload_capacity_kg)
 
 
 def _group(members: list[Delivery], cls: Vehicle, legs: LegCostModel) -> _Group:

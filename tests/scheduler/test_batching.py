@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import timedelta
 from itertools import pairwise
 
@@ -157,7 +158,12 @@ def busy_robot_problem() -> tuple[list[Delivery], SchedulingProblem]:
     return light, problem(fleet, light + heavy)
 
 
-def test_a_batch_only_a_busy_robot_can_carry_leaves_no_parcel_behind() -> None:
+@pytest.mark.parametrize("robot_batches", [False, True])
+def test_a_batch_only_a_busy_robot_can_carry_leaves_no_parcel_behind(
+    monkeypatch: pytest.MonkeyPatch, robot_batches: bool
+) -> None:
+    if robot_batches:  # batches sized for the robot: the engine leaves them out, robot busy
+        monkeypatch.setattr(batching, "designated_class", lambda classes: len(classes) - 1)
     light, p = busy_robot_problem()
     s = schedule(p, **FAST)
     assert check_schedule(p, s) == []
@@ -170,13 +176,17 @@ def test_a_batch_only_a_busy_robot_can_carry_leaves_no_parcel_behind() -> None:
 
 
 def test_a_batch_is_offered_only_to_classes_that_can_carry_its_total() -> None:
-    light, _ = busy_robot_problem()
-    classes = [drone("d0", "dock0"), robot("r0", "dock0")]
+    light = parcels([0.6, 0.7, 0.8, 0.9], random.Random(2))
+    small = replace(drone("s0", "dock0"), payload_capacity_kg=1.0)
+    classes = [small, drone("d0", "dock0"), robot("r0", "dock0")]
     batches = batching.batch_tasks(
         light, classes, StraightLineLegCost(), lambda t: (t - T0).total_seconds()
     )
     assert batches, "the scenario must batch to test anything"
+    assert batching.designated_class(classes) == 1  # the largest drone bounds batches
     for task in batches:
         total_kg = sum(m.payload_kg for m in light if m.id in task.mission_ids)
+        assert total_kg <= 2.5
         carriers = {k for k, cls in enumerate(classes) if cls.payload_capacity_kg >= total_kg}
         assert set(task.service) <= carriers
+        assert 0 not in task.service  # 1 kg cannot carry two of these
