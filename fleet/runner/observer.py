@@ -248,7 +248,10 @@ class FlightObserver:
 
     async def _command(self, plan: LegPlan, action: Action, what: str) -> None:
         runner = self.runner
-        outcome = await send(runner.link_of(plan), action)
+        if (plan.mission_id, plan.seq) in runner.landed_at:
+            outcome = "not sent: the leg has landed"
+        else:
+            outcome = await send(runner.link_of(plan), action)
         operator_id = self.work.operator_id
         runner.context.bus.emit(
             "vehicle.command",

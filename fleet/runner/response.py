@@ -10,7 +10,13 @@ The policy (:class:`ConformancePolicy`, default):
   back inside while held -> ``resume`` at once (e.g. an early vehicle whose window came);
 - **Contingent** (not back inside within ``MaxRecoverableTimeInNonconformingStateSeconds``)
   -> ``rtl``: it is brought home, and the mission ends ``aborted`` with the reason (its intent
-  is ended).
+  is ended);
+- **late but inside its volumes' space** (the only excursion is time): nothing. Holding would
+  make it later, and a return to launch would fly it home through airspace it never reserved;
+  it goes on along its reserved track and lands, its intent Nonconforming then Contingent
+  (off-nominal, so other operators see it) until it lands. An early vehicle is held: waiting
+  is what brings it back inside.
+- a leg that has already landed is never commanded (a timer set in flight may fire after).
 
 A vehicle with no live link cannot be told anything: the attempt is still audited. Every
 command the runner sends is audited (actor ``runner:conformance``, with the reason) and
@@ -26,7 +32,7 @@ from enum import StrEnum
 
 from sqlmodel import Session
 
-from airspace.conformance import BecameContingent, ConformanceEvent, LeftVolumes
+from airspace.conformance import BecameContingent, ConformanceEvent, ExcursionKind, LeftVolumes
 from firmware_bridge.errors import BridgeError
 from fleet.runner.conformance import ACTOR
 from fleet.runner.flight import LegPlan, VehicleLink
@@ -55,19 +61,34 @@ class ConformancePolicy:
         rejoin_after_s: flight seconds a held, still nonconforming vehicle waits before it
             is resumed (``None``: it stays held until Contingent).
         contingent: when it has not recovered in time.
+        late: when the only excursion is lateness (inside the volumes' space), as it leaves
+            its volumes and as it turns Contingent.
     """
 
     nonconforming: Action | None = Action.HOLD
     rejoin_after_s: float | None = 10.0
     contingent: Action | None = Action.RTL
+    late: Action | None = None
 
     def action_for(self, event: ConformanceEvent) -> Action | None:
         """The action answering ``event`` (leaving the volumes, or escalation)."""
+        if isinstance(event, LeftVolumes | BecameContingent) and _only_late(event):
+            return self.late
         if isinstance(event, LeftVolumes):
             return self.nonconforming
         if isinstance(event, BecameContingent):
             return self.contingent
         return None
+
+
+def _only_late(event: LeftVolumes | BecameContingent) -> bool:
+    """Whether the excursion is time alone: late, inside the space of a volume."""
+    excursion = event.excursion
+    return (
+        excursion is not None
+        and excursion.kind is ExcursionKind.LATE
+        and (excursion.lateral_m == 0.0 and excursion.vertical_m == 0.0)
+    )
 
 
 def action_of(link: VehicleLink, action: str) -> Callable[[], Awaitable[None]]:

@@ -290,7 +290,8 @@ def plan_flights(
     for a, b in ((base, (*drop, 0.0)), ((*drop, 0.0), base)):
         with context.sessions() as session:
             zones = active_zones(session, depart)
-        planner = planner_for(context.planner, a, b, profile, zones=zones, volumes=s.fixes.volumes)
+        planned = planner_for(context.planner, a, b, profile, zones=zones, volumes=s.fixes.volumes)
+        planner = _timed(planned, speeds)  # reserved as the drone flies it (stops included)
         request = FlightRequest(str(uuid.uuid4()), str(mission.operator_id), depart, priority)
         result = plan_and_reserve(snapshot, planner, request, s.fixes)
         if isinstance(result, Blocked):
