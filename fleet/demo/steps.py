@@ -150,8 +150,8 @@ def _finished(o: MissionOutcome) -> MissionOutcome:
 
 DEGRADED = [
     "the demo calls fleet.scheduler itself (per dock) instead of POST /scheduling/run: the "
-    "service's scheduling problem has no transfer points (it refuses relay deliveries), and "
-    "approve=true books every mission at once, from the dock's centre, against planned "
-    "returns; each sortie is booked through the service's atomic path "
+    "service knows a relay's transfer point only when it is given at booking (the demo picks "
+    "one on open ground when it schedules), and approve=true books every mission at once "
+    "against planned returns; each sortie is booked through the service's atomic path "
     "(fleet.service.approval.book_legs) when its vehicles have landed",
 ]
