@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import heapq
+import importlib.util
 import math
 import os
 import resource
@@ -514,7 +515,9 @@ def run_shinjuku(args: argparse.Namespace):
     ref = omp = None
     if args.reference_pairs:
         ref = run_reference(city, planner, pairs, sj["routes"], args.reference_pairs)
-    if args.ompl_pairs:
+    if args.ompl_pairs and importlib.util.find_spec("ompl") is None:
+        print("[ompl] skipped: the ompl package is not installed (pip install ompl)", flush=True)
+    elif args.ompl_pairs:
         omp = run_ompl(city, planner, pairs, sj["routes"], args.ompl_pairs, args.ompl_budget_s)
     if sj["failures"]:
         print("planner failures:", *sorted(set(sj["failures"]))[:5], sep="\n  ")
