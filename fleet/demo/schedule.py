@@ -26,11 +26,12 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 import shapely
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from airspace.city import City
 from fleet import lifecycle
 from fleet.errors import InfeasibleMission
+from fleet.lifecycle import MissionState
 from fleet.model import GeoPoint
 from fleet.scheduler import (
     Schedule,
@@ -45,7 +46,7 @@ from fleet.scheduler import (
 from fleet.service.domain import domain_dock, domain_mission, domain_vehicle
 from fleet.service.events import EventBus
 from fleet.storage.tables import Dock as DockRow
-from fleet.storage.tables import MissionRow, VehicleRow
+from fleet.storage.tables import MissionLeg, MissionRow, VehicleRow
 
 ACTOR = "demo-dispatcher"
 LonLat = tuple[float, float]
@@ -106,6 +107,7 @@ def scheduling_problems(
     docks = session.exec(select(DockRow)).all()
     vehicles = session.exec(select(VehicleRow)).all()
     rows = session.exec(select(MissionRow).where(MissionRow.state == "requested")).all()
+    busy = busy_until(session, start)
     problems = []
     for dock in docks:
         mine = [m for m in rows if _nearest_dock(docks, _anchor(m)) is dock]
@@ -114,7 +116,11 @@ def scheduling_problems(
             for m in mine
             if m.kind == "delivery" and m.spec.get("relay_requested")
         ]
-        fleet = [domain_vehicle(v) for v in vehicles if v.home_dock_id == dock.id]
+        free_at = {a.vehicle_id: a.time for a in busy}
+        fleet = sorted(
+            (domain_vehicle(v) for v in vehicles if v.home_dock_id == dock.id),
+            key=lambda v: free_at.get(v.id, start),  # idle first: ties go to them
+        )
         if not fleet:
             continue
         problems.append(
@@ -125,9 +131,28 @@ def scheduling_problems(
                 start=start,
                 end=start + horizon,
                 transfer_points=tuple(transfers),
+                availability=tuple(a for a in busy if a.vehicle_id in {v.id for v in fleet}),
             )
         )
     return problems
+
+
+def busy_until(session: Session, start: datetime) -> list[VehicleAvailability]:
+    """Vehicles with approved or flying legs, free at their last planned landing after
+    ``start`` (at their home dock): new work is planned after the flight already booked."""
+    live = [MissionState.APPROVED, MissionState.UPLOADED, MissionState.IN_FLIGHT]
+    rows = session.exec(
+        select(MissionLeg, VehicleRow)
+        .join(MissionRow, col(MissionLeg.mission_id) == col(MissionRow.id))
+        .join(VehicleRow, col(MissionLeg.vehicle_id) == col(VehicleRow.id))
+        .where(col(MissionRow.state).in_([s.value for s in live]))
+    ).all()
+    until: dict[int, tuple[datetime, int | None]] = {}
+    for leg, vehicle in rows:
+        landing = datetime.fromisoformat(leg.route["waypoints"][-1]["time"])
+        if landing > start and landing > until.get(vehicle.id or 0, (start, None))[0]:
+            until[vehicle.id or 0] = (landing, vehicle.home_dock_id)
+    return [VehicleAvailability(str(v), str(dock), t) for v, (t, dock) in until.items()]
 
 
 def _anchor(m: MissionRow) -> LonLat:
