@@ -62,6 +62,12 @@ class Layer:
         order = np.argsort(self.vertices[:, 0], kind="stable")
         return order, self.vertices[order, 0]
 
+    @cached_property
+    def blocker_parts(self) -> tuple[np.ndarray, shapely.STRtree]:
+        """The blocker's polygons and their tree (for :func:`airspace.planner.shadow.shadowed`)."""
+        parts = shapely.get_parts(self.blocker)
+        return parts, shapely.STRtree(parts)
+
     @property
     def n_vertices(self) -> int:
         """Number of graph vertices (convex obstacle corners)."""

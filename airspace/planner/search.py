@@ -19,6 +19,7 @@ from scipy.sparse.csgraph import dijkstra  # type: ignore[import-untyped]
 
 from airspace.frames import FloatArray
 from airspace.planner.layer import Layer, tangent_mask
+from airspace.planner.shadow import shadowed
 
 __all__ = ["SegmentTest", "SightMemo", "Tests", "direct_free", "shortest_path"]
 
@@ -90,16 +91,30 @@ def _visible(
     """
     if len(pos) == 0:
         return pos
-    test = test or layer.blocked
     v = idx[pos]
     if known is None:
-        blocked = test(np.repeat(p[None, :], len(v), axis=0), layer.vertices[v])
-        return np.asarray(pos[~blocked], dtype=np.int64)
+        return np.asarray(pos[~_blocked_from(layer, p, v, test)], dtype=np.int64)
     new = v[known[v] < 0]
     if len(new):
-        blocked = test(np.repeat(p[None, :], len(new), axis=0), layer.vertices[new])
-        known[new] = np.where(blocked, 0, 1)
+        known[new] = np.where(_blocked_from(layer, p, new, test), 0, 1)
     return np.asarray(pos[known[v] == 1], dtype=np.int64)
+
+
+def _blocked_from(
+    layer: Layer, p: FloatArray, v: np.ndarray, test: SegmentTest | None
+) -> np.ndarray:
+    """Whether the links ``p -> vertex v`` are blocked; shadows spare most exact tests.
+
+    With its own test the layer's blocker decides, so a link proven to cross it is blocked; an
+    endpoint's exact escape test (``test`` given) judges every link itself.
+    """
+    pts = layer.vertices[v]
+    if test is not None:
+        return test(np.repeat(p[None, :], len(v), axis=0), pts)
+    blocked = shadowed(layer, p, pts)
+    rest = ~blocked
+    blocked[rest] = layer.blocked(np.repeat(p[None, :], int(rest.sum()), axis=0), pts[rest])
+    return blocked
 
 
 def _subgraph(graph: csr_matrix, idx: np.ndarray, extra: int) -> tuple[np.ndarray, ...]:
