@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from fastapi import Path
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from fleet.service.security import Role
 
@@ -51,10 +58,28 @@ def utf8_text(value: object) -> object:
     return value
 
 
+def _numeric_only(annotation: object) -> bool:
+    """Whether a field's type takes numbers and not booleans (``float``, ``int | None``...)."""
+    kinds = set(get_args(annotation)) or {annotation}
+    return bool(kinds & {float, int}) and bool not in kinds
+
+
 class Strict(BaseModel):
-    """Request bodies refuse unknown fields, so typos are reported instead of ignored."""
+    """Request bodies refuse unknown fields, so typos are reported instead of ignored, and
+    ``true``/``false`` where a number belongs (pydantic would read them as 1 and 0)."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_bool_numbers(cls, data: object) -> object:
+        if not isinstance(data, dict):
+            return data
+        for name, value in data.items():
+            field = cls.model_fields.get(str(name))
+            if isinstance(value, bool) and field is not None and _numeric_only(field.annotation):
+                raise ValueError(f"{name}: give a number, not true/false")
+        return data
 
     @field_validator("*", mode="after")
     @classmethod

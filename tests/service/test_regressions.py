@@ -90,3 +90,19 @@ async def test_lone_surrogates_are_422_not_500(client: httpx.AsyncClient, auth: 
     )
     assert response.status_code == 422
     assert "unicode" in str(response.json()["detail"]).lower()
+
+
+@pytest.mark.parametrize(
+    ("field", "good"), [("lat_deg", 35.69), ("swap_time_s", 120.0), ("slots", 4)]
+)
+async def test_true_is_not_a_number(
+    client: httpx.AsyncClient, auth: TokenMaker, field: str, good: float
+) -> None:
+    """Was 201 with lat_deg = 1.0: pydantic reads JSON true as 1 (schemathesis ST201)."""
+    body = {"name": "d", "lon_deg": 139.7, "lat_deg": 35.69, field: True}
+    response = await client.post("/docks", json=body, headers=auth("acme", "admin"))
+    assert response.status_code == 422
+    assert "not true/false" in response.text
+    body[field] = good
+    response = await client.post("/docks", json=body, headers=auth("acme", "admin"))
+    assert response.status_code == 201, response.text
