@@ -22,8 +22,6 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlmodel import select
-
 from airspace.deconfliction import DeconflictionEngine
 from airspace.deconfliction.fixes import (
     Blocked,
@@ -34,17 +32,18 @@ from airspace.deconfliction.fixes import (
 )
 from airspace.deconfliction.replan import planner_for
 from airspace.errors import AirspaceError, PlanningError
-from airspace.intents import PRIORITY_NORMAL, intent_from_json
+from airspace.intents import PRIORITY_NORMAL
 from airspace.intents.volume import Volume4D
 from airspace.planner import Clearances, Planner, VehicleProfile
 from airspace.route import Route
 from airspace.volumes import VolumeSettings
 from fleet.demo.inspect import inspection_leg
 from fleet.errors import InfeasibleMission
+from fleet.service.approval import live_snapshot
 from fleet.service.context import ServiceContext
 from fleet.service.legs import PlannedLeg
 from fleet.service.timing import SpeedProfile, retime
-from fleet.storage.tables import IntentRow, MissionRow
+from fleet.storage.tables import MissionRow
 
 LonLat = tuple[float, float]
 DEMO_VOLUMES = VolumeSettings(
@@ -149,15 +148,6 @@ class _Flights:
         """The mission's legs in departure order, its volumes and fixes."""
         ordered = sorted(legs, key=lambda leg: leg.route.departure)
         return MissionLegs(ordered, tuple(self.volumes), tuple(self.fixes))
-
-
-def live_snapshot(context: ServiceContext) -> DeconflictionEngine:
-    """The service's committed live intents in an engine, for the fix search."""
-    engine = DeconflictionEngine(context.deconfliction)
-    with context.sessions() as session:
-        rows = session.exec(select(IntentRow).where(IntentRow.live == True))  # noqa: E712
-        engine.restore(intent_from_json(r.f3548) for r in rows)
-    return engine
 
 
 def drive(tools: LegTools, a: LonLat, b: LonLat, when: datetime) -> Route:

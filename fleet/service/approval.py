@@ -283,7 +283,7 @@ def plan_flights(
         profile.descent_rate_mps,
         s.land_speed_mps,
     )
-    snapshot = _snapshot(context)
+    snapshot = live_snapshot(context)
     priority = INTENT_PRIORITY.get(mission.priority, PRIORITY_NORMAL)
     legs: list[PlannedLeg] = []
     volumes: list[Volume4D] = []
@@ -314,7 +314,7 @@ def _timed(planner: RoutePlanner, speeds: SpeedProfile) -> RoutePlanner:
     return plan
 
 
-def _snapshot(context: ServiceContext) -> DeconflictionEngine:
+def live_snapshot(context: ServiceContext) -> DeconflictionEngine:
     """The committed live intents in an engine, for the fix search (the booking re-checks)."""
     engine = DeconflictionEngine(context.deconfliction)
     with context.sessions() as session:

@@ -13,6 +13,7 @@ from fleet.service.city_store import building_file, city_from_bytes, save_upload
 from fleet.service.context import ServiceContext
 from fleet.service.deps import Admin, Commander, ContextDep
 from fleet.service.errors import BadRequest
+from fleet.service.legs import route_to_json
 from fleet.service.routes import preview_route, use_city
 from fleet.service.schemas import ERRORS, AwareDatetime, Point, Strict
 from fleet.storage.tables import BuildingFile
@@ -86,16 +87,7 @@ async def route_preview(
         body.departure,
     )
     return RoutePreview(
-        waypoints=[
-            {
-                "lon_deg": w.lon_deg,
-                "lat_deg": w.lat_deg,
-                "alt_amsl_m": w.alt_amsl_m,
-                "ground_amsl_m": w.ground_amsl_m,
-                "time": w.time.isoformat(),
-            }
-            for w in route.waypoints
-        ],
+        waypoints=route_to_json(route)["waypoints"],
         length_m=route.length_m,
         duration_s=route.duration_s,
     )
