@@ -26,12 +26,11 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 import shapely
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from airspace.city import City
 from fleet import lifecycle
 from fleet.errors import InfeasibleMission
-from fleet.lifecycle import MissionState
 from fleet.model import GeoPoint
 from fleet.scheduler import (
     Schedule,
@@ -45,8 +44,9 @@ from fleet.scheduler import (
 )
 from fleet.service.domain import domain_dock, domain_mission, domain_vehicle
 from fleet.service.events import EventBus
+from fleet.service.scheduling import busy_until
 from fleet.storage.tables import Dock as DockRow
-from fleet.storage.tables import MissionLeg, MissionRow, VehicleRow
+from fleet.storage.tables import MissionRow, VehicleRow
 
 ACTOR = "demo-dispatcher"
 LonLat = tuple[float, float]
@@ -135,24 +135,6 @@ def scheduling_problems(
             )
         )
     return problems
-
-
-def busy_until(session: Session, start: datetime) -> list[VehicleAvailability]:
-    """Vehicles with approved or flying legs, free at their last planned landing after
-    ``start`` (at their home dock): new work is planned after the flight already booked."""
-    live = [MissionState.APPROVED, MissionState.UPLOADED, MissionState.IN_FLIGHT]
-    rows = session.exec(
-        select(MissionLeg, VehicleRow)
-        .join(MissionRow, col(MissionLeg.mission_id) == col(MissionRow.id))
-        .join(VehicleRow, col(MissionLeg.vehicle_id) == col(VehicleRow.id))
-        .where(col(MissionRow.state).in_([s.value for s in live]))
-    ).all()
-    until: dict[int, tuple[datetime, int | None]] = {}
-    for leg, vehicle in rows:
-        landing = datetime.fromisoformat(leg.route["waypoints"][-1]["time"])
-        if landing > start and landing > until.get(vehicle.id or 0, (start, None))[0]:
-            until[vehicle.id or 0] = (landing, vehicle.home_dock_id)
-    return [VehicleAvailability(str(v), str(dock), t) for v, (t, dock) in until.items()]
 
 
 def _anchor(m: MissionRow) -> LonLat:

@@ -12,20 +12,27 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from airspace.errors import AirspaceError
 from fleet import lifecycle
 from fleet.errors import FleetError
+from fleet.lifecycle import MissionState
 from fleet.model import GeoPoint, Mission
-from fleet.scheduler import Schedule, SchedulingProblem, StopKind, schedule
+from fleet.scheduler import (
+    Schedule,
+    SchedulingProblem,
+    StopKind,
+    VehicleAvailability,
+    schedule,
+)
 from fleet.service.approval_kinds import approve_mission
 from fleet.service.context import ServiceContext
 from fleet.service.domain import domain_dock, domain_mission, domain_vehicle
 from fleet.service.errors import BadRequest, ServiceError
 from fleet.service.security import Principal
 from fleet.storage.tables import Dock as DockRow
-from fleet.storage.tables import MissionRow, VehicleRow
+from fleet.storage.tables import MissionLeg, MissionRow, VehicleRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +72,7 @@ def build_and_schedule(
             missions.append(domain_mission(row))
         except (FleetError, KeyError, ValueError, TypeError) as exc:
             invalid[str(row.id)] = str(exc)
+    ids = {v.id for v in vehicles}
     problem = SchedulingProblem(
         tuple(vehicles),
         tuple(docks),
@@ -72,8 +80,27 @@ def build_and_schedule(
         start,
         start + horizon,
         transfer_points=_transfer_points(session, operator_id),
+        availability=tuple(a for a in busy_until(session, start) if a.vehicle_id in ids),
     )
     return Outcome(schedule(problem, time_limit_s=time_limit_s, seed=0), invalid)
+
+
+def busy_until(session: Session, start: datetime) -> list[VehicleAvailability]:
+    """Vehicles with approved or flying legs, free at their last planned landing after
+    ``start`` (at their home dock): new work is planned after the flight already booked."""
+    live = [MissionState.APPROVED, MissionState.UPLOADED, MissionState.IN_FLIGHT]
+    rows = session.exec(
+        select(MissionLeg, VehicleRow)
+        .join(MissionRow, col(MissionLeg.mission_id) == col(MissionRow.id))
+        .join(VehicleRow, col(MissionLeg.vehicle_id) == col(VehicleRow.id))
+        .where(col(MissionRow.state).in_([s.value for s in live]))
+    ).all()
+    until: dict[int, tuple[datetime, int | None]] = {}
+    for leg, vehicle in rows:
+        landing = datetime.fromisoformat(leg.route["waypoints"][-1]["time"])
+        if landing > start and landing > until.get(vehicle.id or 0, (start, None))[0]:
+            until[vehicle.id or 0] = (landing, vehicle.home_dock_id)
+    return [VehicleAvailability(str(v), str(dock), t) for v, (t, dock) in until.items()]
 
 
 def _transfer_points(session: Session, operator_id: int) -> tuple[GeoPoint, ...]:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from fleet.demo.schedule import busy_until
+from fleet.service.scheduling import busy_until
 from fleet.storage.db import make_engine, migrate
 from fleet.storage.tables import Dock, MissionLeg, MissionRow, Operator, VehicleRow
 
