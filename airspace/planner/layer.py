@@ -121,7 +121,7 @@ def _obstacles(
         return Polygon()
     merged = shapely.union_all(_grown(footprints, horizontal_m, arc_segments))
     if simplify_m > 0:
-        simplified = shapely.simplify(
+        simplified: BaseGeometry = shapely.simplify(
             shapely.buffer(merged, simplify_m, join_style="mitre", mitre_limit=1.0), simplify_m
         )
         # GEOS's Douglas-Peucker can cut an arc deeper than its tolerance (a 0.45 m chord
