@@ -63,10 +63,21 @@ class Layer:
         return order, self.vertices[order, 0]
 
     @cached_property
+    def rings(self) -> FloatArray:
+        """(n, 6): each vertex with its previous and next ring neighbours (one gather)."""
+        return np.ascontiguousarray(np.hstack([self.vertices, self.prev, self.next]))
+
+    @cached_property
     def blocker_parts(self) -> tuple[np.ndarray, shapely.STRtree]:
         """The blocker's polygons and their tree (for :func:`airspace.planner.shadow.shadowed`)."""
         parts = shapely.get_parts(self.blocker)
         return parts, shapely.STRtree(parts)
+
+    def warm(self) -> Layer:
+        """Build the lazily derived arrays now (part of preprocessing, not of a query)."""
+        for _ in (self.x_order, self.rings, self.blocker_parts):
+            pass
+        return self
 
     @property
     def n_vertices(self) -> int:

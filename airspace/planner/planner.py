@@ -119,7 +119,7 @@ class Planner:
                     self.clearances.horizontal_m,
                     simplify_m=self.simplify_m,
                     arc_segments=self.arc_segments,
-                )
+                ).warm()
             self._layers[alt_amsl_m] = self._by_mask[key]
         return self._layers[alt_amsl_m]
 

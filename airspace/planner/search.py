@@ -26,7 +26,7 @@ __all__ = ["SegmentTest", "SightMemo", "Tests", "direct_free", "shortest_path"]
 SegmentTest = Callable[[FloatArray, FloatArray], np.ndarray]
 Tests = tuple[SegmentTest | None, SegmentTest | None]
 
-_BOUND_FACTORS = (1.15, 1.6, math.inf)
+_BOUND_FACTORS = (1.2, 1.5, math.inf)
 _BATCHES = ((0, 8), (8, 40), (40, None))
 
 
@@ -72,7 +72,8 @@ def _tangent_from(layer: Layer, p: FloatArray, idx: np.ndarray, dist: FloatArray
     """Positions in ``idx`` of the vertices a shortest path may reach first from ``p``."""
     pos = np.flatnonzero(dist > 1e-6)
     v = idx[pos]
-    keep = tangent_mask(p[None, :], layer.vertices[v], layer.prev[v], layer.next[v])
+    ring = layer.rings[v]  # one gather: each vertex with its ring neighbours
+    keep = tangent_mask(p[None, :], ring[:, 0:2], ring[:, 2:4], ring[:, 4:6])
     return np.asarray(pos[keep], dtype=np.int64)
 
 
@@ -171,13 +172,13 @@ def _first_seen(
     known: np.ndarray | None,
 ) -> int | None:
     """Position of the best first vertex from the start (cheapest candidates tested first)."""
-    s_pos = _tangent_from(layer, s, ell.idx, ell.d_s)
-    total = ell.d_s[s_pos] + dist_g[s_pos]
+    total = ell.d_s + dist_g[: len(ell.idx)]
     # only vertices the goal's Dijkstra reached: with an infinite bound ``inf <= inf`` would
     # keep the unreached ones (another component, e.g. cut off by a zone across the window),
     # whose predecessor is -9999
-    keep = np.isfinite(total) & (total <= bound_m)
-    s_pos = s_pos[keep][np.argsort(total[keep], kind="stable")]
+    reach = np.flatnonzero(np.isfinite(total) & (total <= bound_m))
+    s_pos = reach[_tangent_from(layer, s, ell.idx[reach], ell.d_s[reach])]
+    s_pos = s_pos[np.argsort(total[s_pos], kind="stable")]
     for lo, hi in _BATCHES:
         seen = _visible(layer, s, ell.idx, s_pos[lo:hi], test, known)
         if len(seen):

@@ -32,21 +32,19 @@ _CACHE_SIZE = 32
 def _arcs(p: FloatArray, rings: np.ndarray) -> tuple[FloatArray, ...]:
     """Per ring: mean direction, arc (lo, hi) relative to it, farthest corner distance."""
     xy, part = shapely.get_coordinates(rings, return_index=True)
-    v = xy - p
     n = len(rings)
-    cx = np.bincount(part, v[:, 0], n)
-    cy = np.bincount(part, v[:, 1], n)
-    centre = np.arctan2(cy, cx)
+    if n == 0:
+        empty = np.zeros(0)
+        return empty, empty, empty, empty
+    starts = np.flatnonzero(np.r_[True, part[1:] != part[:-1]])  # rings are never empty
+    v = xy - p
+    centre = np.arctan2(np.add.reduceat(v[:, 1], starts), np.add.reduceat(v[:, 0], starts))
     rel = (np.arctan2(v[:, 1], v[:, 0]) - centre[part] + np.pi) % (2 * np.pi) - np.pi
     dist = np.hypot(v[:, 0], v[:, 1])
-    lo = np.full(n, np.inf)
-    hi = np.full(n, -np.inf)
-    far = np.zeros(n)
-    near = np.full(n, np.inf)
-    np.minimum.at(lo, part, rel)
-    np.maximum.at(hi, part, rel)
-    np.maximum.at(far, part, dist)
-    np.minimum.at(near, part, dist)
+    lo = np.minimum.reduceat(rel, starts)
+    hi = np.maximum.reduceat(rel, starts)
+    far = np.maximum.reduceat(dist, starts)
+    near = np.minimum.reduceat(dist, starts)
     ok = (hi - lo < _MAX_ARC_RAD) & (near > 1e-6)
     return centre[ok], lo[ok], hi[ok], far[ok]
 
