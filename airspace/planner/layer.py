@@ -57,10 +57,14 @@ class Layer:
     exact: bool  # False when edges were limited to a maximum length
 
     @cached_property
-    def x_order(self) -> tuple[np.ndarray, FloatArray]:
-        """Vertex indices sorted by x, and those x (to cut a query's vertices to a band)."""
-        order = np.argsort(self.vertices[:, 0], kind="stable")
-        return order, self.vertices[order, 0]
+    def _orders(self) -> tuple[tuple[np.ndarray, FloatArray], tuple[np.ndarray, FloatArray]]:
+        by_x = np.argsort(self.vertices[:, 0], kind="stable")
+        by_y = np.argsort(self.vertices[:, 1], kind="stable")
+        return (by_x, self.vertices[by_x, 0]), (by_y, self.vertices[by_y, 1])
+
+    def axis_order(self, axis: int) -> tuple[np.ndarray, FloatArray]:
+        """Vertex indices sorted along x (0) or y (1), and those coordinates (to cut bands)."""
+        return self._orders[axis]
 
     @cached_property
     def rings(self) -> FloatArray:
@@ -75,7 +79,7 @@ class Layer:
 
     def warm(self) -> Layer:
         """Build the lazily derived arrays now (part of preprocessing, not of a query)."""
-        for _ in (self.x_order, self.rings, self.blocker_parts):
+        for _ in (self._orders, self.rings, self.blocker_parts):
             pass
         return self
 

@@ -56,10 +56,16 @@ class _Ellipse:
 
 
 def _ellipse(layer: Layer, s: FloatArray, g: FloatArray, bound_m: float) -> _Ellipse:
-    order, xs = layer.x_order
-    half = 0.5 * min(bound_m, 1e12)  # the ellipse lies within half its major axis of the centre
-    mid_x = 0.5 * (s[0] + g[0])
-    lo, hi = np.searchsorted(xs, [mid_x - half, mid_x + half])
+    a = 0.5 * min(bound_m, 1e12)  # semi-major axis; foci s and g
+    c = 0.5 * float(np.hypot(*(g - s)))
+    b2 = max(a * a - c * c, 0.0)
+    ux, uy = (g - s) / max(2.0 * c, 1e-9)
+    # the ellipse's half extent along x and along y: cut the band along the narrower one
+    half = (math.sqrt(a * a * ux * ux + b2 * uy * uy), math.sqrt(a * a * uy * uy + b2 * ux * ux))
+    axis = 0 if half[0] <= half[1] else 1
+    order, keys = layer.axis_order(axis)
+    mid = 0.5 * (s[axis] + g[axis])
+    lo, hi = np.searchsorted(keys, [mid - half[axis] - 1e-6, mid + half[axis] + 1e-6])
     near = order[lo:hi]
     v = layer.vertices[near]
     d_s = np.hypot(v[:, 0] - s[0], v[:, 1] - s[1])
