@@ -59,7 +59,7 @@ def _ellipse(layer: Layer, s: FloatArray, g: FloatArray, bound_m: float) -> _Ell
     a = 0.5 * min(bound_m, 1e12)  # semi-major axis; foci s and g
     c = 0.5 * float(np.hypot(*(g - s)))
     b2 = max(a * a - c * c, 0.0)
-    ux, uy = (g - s) / max(2.0 * c, 1e-9)
+    ux, uy = (g - s) / (2.0 * c) if c > 1e-9 else (1.0, 0.0)  # s == g: a circle
     # the ellipse's half extent along x and along y: cut the band along the narrower one
     half = (math.sqrt(a * a * ux * ux + b2 * uy * uy), math.sqrt(a * a * uy * uy + b2 * ux * ux))
     axis = 0 if half[0] <= half[1] else 1
