@@ -27,6 +27,7 @@ from airspace.deconfliction import DeconflictionEngine
 from airspace.intents import IntentState, OperationalIntent, intent_from_json, intent_to_json
 from airspace.volumes import geoid_amsl_to_w84_m
 from firmware_bridge.telemetry import Position
+from fleet.service.intent_store import envelope, intent_volumes
 from fleet.storage.audit import record
 from fleet.storage.tables import IntentRow
 
@@ -39,6 +40,8 @@ class FlightConformance:
 
     intent_id: str
     monitor: ConformanceMonitor
+    engine: DeconflictionEngine
+    """The monitor's private engine, holding just this intent."""
     excursions: list[dict[str, Any]] = field(default_factory=list)
     state: IntentState = IntentState.ACTIVATED
     """The intent's state after the last report."""
@@ -54,7 +57,25 @@ class FlightConformance:
         intent = intent_from_json(f3548)
         engine = DeconflictionEngine()
         engine.restore([intent])
-        return cls(intent.id, ConformanceMonitor(engine, intent.id, settings), log)
+        return cls(intent.id, ConformanceMonitor(engine, intent.id, settings), engine, log)
+
+    @property
+    def intent(self) -> OperationalIntent:
+        """The intent as the monitor holds it now."""
+        return self.engine.get(self.intent_id)
+
+    def updated(self, intent: OperationalIntent) -> bool:
+        """Monitor ``intent`` (a new version with new volumes, stored) from now on.
+
+        Returns:
+            False (nothing changed) when the monitor's intent is no longer the Activated one
+            the new version was built from (it moved on meanwhile).
+        """
+        current = self.intent
+        if current.state is not IntentState.ACTIVATED or intent.version != current.version + 1:
+            return False
+        self.engine.restore([intent])
+        return True
 
     def observe(self, position: Position, when: datetime) -> tuple[ConformanceEvent, ...]:
         """Feed one telemetry fix (AMSL altitude converted to W84 with the geoid)."""
@@ -102,6 +123,10 @@ def save_intent(
         return None
     previous = row.state
     row.f3548 = intent_to_json(intent)
+    # the indexed envelope covers the off-nominal volumes too, so reservations' prefilter
+    # finds them (an off-nominal circle may reach beyond the nominal volumes)
+    for name, value in envelope(intent_volumes(row.f3548)).items():
+        setattr(row, name, value)
     row.state = intent.state.value
     row.version = max(row.version + 1, intent.version)
     row.updated_at = now

@@ -7,6 +7,9 @@
 - link lost: vehicle ``lost``, intent ``Contingent`` (F3548: the operator can no longer
   ensure conformance); link back: vehicle busy again, audited; the flight goes on;
 - landed: intent ``Ended``; after the last leg the mission is ``completed``; vehicle ``idle``.
+
+Each position of an activated flight first goes to the :class:`~fleet.runner.extend.Extender`
+(a late flight's intent is extended before it overruns it), then to the conformance monitor.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from airspace.intents import IntentState
 from firmware_bridge.telemetry import LinkState, Position
 from fleet.lifecycle import MissionState, advance
 from fleet.runner.conformance import ACTOR, FlightConformance, describe, save_intent
+from fleet.runner.extend import Extender
 from fleet.runner.flight import LegPlan
 from fleet.runner.items import cruise_speed_mps, drive_items, flight_items
 from fleet.runner.response import RECALLS, Action, audit_command, send
@@ -114,6 +118,8 @@ class FlightObserver:
         self._uploaded = work.state is not MissionState.APPROVED
         self._in_flight = work.state is MissionState.IN_FLIGHT
         self._held: set[str] = set()  # intents whose vehicle the runner told to hold
+        settings = runner.extension_settings
+        self._extender = None if settings is None else Extender(runner, work.operator_id, settings)
         self._completed = False
 
     async def _db(self, fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
@@ -194,6 +200,8 @@ class FlightObserver:
         watch = self.runner.conformance.get(plan.intent_id or "")
         if watch is None:
             return
+        if self._extender is not None:
+            await self._extender.check(plan, watch, position)
         for event in watch.observe(position, self.runner.now()):
             if isinstance(event, StillNonconforming):
                 continue

@@ -29,6 +29,7 @@ from fleet.lifecycle import MissionState, advance
 from fleet.runner.clock import ScaledClock
 from fleet.runner.conformance import FlightConformance
 from fleet.runner.discovery import Discovery, attached_urls
+from fleet.runner.extend import ExtensionSettings
 from fleet.runner.flight import LegFailed, LegPlan, fly_leg
 from fleet.runner.links import HubPool
 from fleet.runner.observer import FlightObserver, build_plan
@@ -66,6 +67,10 @@ class MissionRunner:
         conformance_policy: what to tell a vehicle whose intent turns Nonconforming or
             Contingent (default: hold, then RTL; see :mod:`fleet.runner.response`).
         conformance_settings: the monitors' limits (default: F3548's).
+        extension_settings: how a late flight's intent is extended before it overruns its
+            volumes (default :class:`~fleet.runner.extend.ExtensionSettings`).
+        extend_late_flights: extend late flights' intents (see :mod:`fleet.runner.extend`);
+            when False a late flight turns Nonconforming once it overruns its volumes.
         discover: open every attached connection and list the vehicles seen on it that
             nobody registered (see :mod:`fleet.runner.discovery`).
     """
@@ -81,6 +86,8 @@ class MissionRunner:
         conformance_policy: ConformancePolicy | None = None,
         conformance_settings: ConformanceSettings | None = None,
         discover: bool = True,
+        extension_settings: ExtensionSettings | None = None,
+        extend_late_flights: bool = True,
     ) -> None:
         self.context = context
         self.clock = clock or ScaledClock(datetime.now(UTC), 1.0)
@@ -95,6 +102,10 @@ class MissionRunner:
         """Every excursion the monitors saw (time, kind, distances), for reports."""
         self.conformance_policy = conformance_policy or ConformancePolicy()
         self.conformance_settings = conformance_settings
+        self.extension_settings = (
+            (extension_settings or ExtensionSettings()) if extend_late_flights else None
+        )
+        """How late flights' intents are extended (``None``: they are not)."""
         self.discovery = Discovery(self) if discover else None
         """Watches attached connections for unregistered vehicles (``discover=True``)."""
         self.recalled: dict[int, str] = {}

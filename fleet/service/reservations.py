@@ -13,6 +13,11 @@ One reservation is one transaction:
 Because every process checks against what is committed, two service processes on one
 PostgreSQL never both accept conflicting intents, and a restarted service sees exactly the
 airspace that was booked before it stopped.
+
+:func:`update_volumes` books a new version of a live nominal intent (e.g. a late flight's
+volumes extended in time) on the same lock, stricter than :func:`reserve`: the new volumes may
+meet no other live intent at all (none preempted, off-nominal volumes included), and the version
+it replaces must still be the stored one (compare-and-set on the OVN, as F3548 updates are).
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from airspace.deconfliction import Accepted, Conflict, DeconflictionEngine, DeconflictionSettings
-from airspace.intents import OperationalIntent, intent_from_json, intent_to_json
+from airspace.intents import IntentState, OperationalIntent, intent_from_json, intent_to_json
 from fleet.service.intent_store import end_intent, envelope, live_intents_meeting
 from fleet.storage.audit import record
 from fleet.storage.db import SessionFactory
@@ -191,6 +196,112 @@ def _notify_preempted(
                 f"intent {intent_id}; replan it",
             )
         )
+
+
+@dataclass(frozen=True, slots=True)
+class VolumeUpdate:
+    """A new version of a live nominal intent: same id and state, new volumes.
+
+    Attributes:
+        candidate: the new version (built with :func:`airspace.intents.transition`).
+        base_ovn: the OVN of the version it replaces; the update is refused if the stored
+            intent has moved on since (e.g. the conformance monitor changed its state).
+        operator_id: the owner (audited).
+        actor: who updates (audited).
+        why: the reason, audited with the change.
+    """
+
+    candidate: OperationalIntent
+    base_ovn: str
+    operator_id: int
+    actor: str
+    why: str
+
+
+def update_volumes(
+    sessions: SessionFactory, update: VolumeUpdate, *, now: datetime
+) -> ReservationOutcome:
+    """Replace a live nominal intent's volumes with ``update.candidate``'s, atomically.
+
+    Under the airspace lock, in one transaction: the stored intent must still be the version
+    ``update.base_ovn`` names and nominal; the new volumes must meet no other live intent's
+    volumes (nominal or off-nominal, whatever its priority); then the row (F3548 JSON, indexed
+    envelope, version) is rewritten and an ``intent.update`` audit entry added.
+
+    Returns:
+        :class:`Reserved` (committed) or :class:`Refused` naming the intents in the way
+        (none when the stored version moved on); nothing is written on a refusal.
+
+    Raises:
+        ValueError: the candidate is not nominal or has no volumes.
+    """
+    candidate = update.candidate
+    if not candidate.state.is_nominal or not candidate.volumes:
+        raise ValueError(f"intent {candidate.id}: only nominal volumes are updated this way")
+    env = envelope(intent_to_json(candidate)["details"]["volumes"])
+    with sessions() as session:
+        take_reservation_lock(session)
+        row = session.get(IntentRow, candidate.id)
+        stale = _stale(row, update)
+        if stale is not None:
+            session.rollback()
+            return Refused((), stale)
+        assert row is not None
+        others = [r for r in live_intents_meeting(session, env) if r.id != candidate.id]
+        blocking = meeting(candidate, [intent_from_json(r.f3548) for r in others])
+        if blocking:
+            session.rollback()
+            return Refused(blocking, f"would meet live intents {', '.join(blocking)}")
+        previous = row.version
+        row.f3548 = intent_to_json(candidate)
+        row.state = candidate.state.value
+        row.version = max(row.version + 1, candidate.version)
+        row.updated_at = now
+        for name, value in env.items():
+            setattr(row, name, value)
+        session.add(row)
+        record(
+            session,
+            actor=update.actor,
+            action="intent.update",
+            target_type="intent",
+            target_id=row.id,
+            operator_id=update.operator_id,
+            detail={
+                "from_version": previous,
+                "to_version": row.version,
+                "state": row.state,
+                "why": update.why,
+                "mission_id": row.mission_id,
+            },
+            clock=lambda: now,
+        )
+        session.commit()
+        return Reserved(row)
+
+
+def _stale(row: IntentRow | None, update: VolumeUpdate) -> str | None:
+    """Why the stored intent cannot take ``update`` (``None``: it can)."""
+    if row is None or not row.live:
+        return f"intent {update.candidate.id} is not live"
+    if row.f3548.get("reference", {}).get("ovn") != update.base_ovn:
+        return f"intent {row.id} changed since (now {row.state}, version {row.version})"
+    if not IntentState(row.state).is_nominal:
+        return f"intent {row.id} is {row.state}"
+    return None
+
+
+def meeting(candidate: OperationalIntent, others: list[OperationalIntent]) -> tuple[str, ...]:
+    """Ids of ``others`` whose volumes (nominal and off-nominal) meet ``candidate``'s nominal
+    ones, whatever their state and priority (1 cm tolerance)."""
+    engine = DeconflictionEngine(DeconflictionSettings(allow_equal_priority_conflicts=True))
+    engine.restore(
+        OperationalIntent(o.id, o.operator_id, o.priority, IntentState.ACCEPTED, o.all_volumes)
+        for o in others
+        if o.all_volumes and o.id != candidate.id
+    )
+    found = engine.find_conflicts(candidate.volumes, exclude=[candidate.id])
+    return tuple(dict.fromkeys(b.intent_id for b in found))
 
 
 def end_intent_by_id(

@@ -58,24 +58,30 @@ def _route(start: datetime) -> Route:
     return retime(Route(wps, 360.0, 0.0), SpeedProfile(cruise_speed_mps=8.0, accel_mps2=3.0))
 
 
-def _book(context: ServiceContext, clock_now: datetime) -> int:
-    """One approved mission on the quad, its flight reserved as an intent."""
+def book_flight(context: ServiceContext, route: Route, port_offset: int) -> tuple[int, Reserved]:
+    """One approved mission on the simulated quad at ``port_offset``, ``route`` reserved as its
+    flight's intent."""
     with context.sessions() as session:
         operator = ensure_operator(session, "acme", actor="test")
         assert operator.id is not None
         vehicle = VehicleRow(
             operator_id=operator.id, name="quad", kind="multicopter", system_id=1,
-            mavlink_url=f"udpin://127.0.0.1:{14550 + PORT_OFFSET}",
+            mavlink_url=f"udpin://127.0.0.1:{14550 + port_offset}",
         )  # fmt: skip
         mission = MissionRow(operator_id=operator.id, kind="delivery", spec={}, created_by="t")
         session.add_all([vehicle, mission])
         session.commit()
         assert mission.id is not None and vehicle.id is not None
         lifecycle.schedule(session, mission.id, "test")
-    leg = PlannedLeg(vehicle.id, _route(clock_now + timedelta(seconds=70)), True)
+    leg = PlannedLeg(vehicle.id, route, True)
     outcome = book_legs(context, mission, [leg], route_to_volumes(leg.route), actor="test")
     assert isinstance(outcome, Reserved)
-    return mission.id
+    return mission.id, outcome
+
+
+def _book(context: ServiceContext, clock_now: datetime) -> int:
+    """One approved mission on the quad, its flight reserved as an intent."""
+    return book_flight(context, _route(clock_now + timedelta(seconds=70)), PORT_OFFSET)[0]
 
 
 async def _next(events: Any, kind: str, **match: object) -> Event:

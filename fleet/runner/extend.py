@@ -1,0 +1,351 @@
+"""Extending the operational intent of a flight that runs late (ASTM F3548-21).
+
+F3548 has a USS modify its operational intent when the flight will not conform to it, before it
+becomes Nonconforming; off-nominal states are for flights that left the space they reserved, not
+for ones that are merely slow. For a flight that only runs late, the runner projects when the
+vehicle will leave each volume still ahead of it and, before one would be overrun, books a new
+version of the same intent (still Activated) whose volumes last until then, plus a margin:
+
+1. progress: the planned time of the route point nearest to the vehicle, searched forward from
+   the last one (an out-and-back route is not mistaken for its way back);
+2. pace: planned seconds flown per second over the last ``pace_window_s``, clamped to
+   ``[min_pace, 1]``: the vehicle reaches planned route time ``s`` at
+   ``now + (s - progress) / pace``;
+3. each volume's *stretch*: the route points inside its space at a planned time inside its
+   window (worked out once per leg); a volume is *overrun* when the vehicle is at least
+   ``min_delay_s`` late and would leave its stretch after ``time_end - lookahead_s``;
+4. then every volume whose stretch is not behind the vehicle ends at its projected exit plus a
+   margin (``margin_s`` + ``margin_fraction`` of the projected delay at arrival), and one not
+   yet entered starts at the earliest the vehicle can reach it (at the planned pace) minus the
+   margin; the other volumes are kept;
+5. the new version goes through :func:`fleet.service.reservations.update_volumes`: checked
+   against every other live intent and written in one transaction under the airspace lock,
+   audited (``intent.update``) and published (``intent.updated``). If it would meet another
+   intent nothing changes (``intent.update_refused`` is published, retried after
+   ``retry_after_s``) and the monitor turns the flight Nonconforming once it overruns, as
+   before; :mod:`fleet.runner.response` then applies.
+
+A flight whose lateness stays within its volumes' time margins gets no update, and only
+Activated intents are extended.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+import numpy as np
+import shapely
+
+from airspace.frames import geoid_height_m
+from airspace.intents import Circle, IntentState, OperationalIntent, Volume4D, transition
+from airspace.intents.f3548 import INTERSECTION_MINIMUM_PRECISION_M
+from airspace.intents.projection import LocalProjection
+from airspace.route import Route
+from firmware_bridge.telemetry import Position
+from fleet.runner.conformance import ACTOR, FlightConformance
+from fleet.runner.flight import LegPlan
+from fleet.service.reservations import Refused, VolumeUpdate, update_volumes
+
+if TYPE_CHECKING:
+    from fleet.runner.runner import MissionRunner
+
+Stretch = tuple[float, float] | None
+"""Planned route times ``(first, last)`` a volume was reserved for (``None``: none on this leg)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ExtensionSettings:
+    """When and how much a late flight's intent is extended.
+
+    Attributes:
+        check_period_s: simulated seconds between two projections of one flight.
+        lookahead_s: extend this long before the projected overrun (time to book it).
+        min_delay_s: a vehicle less late than this is on time (sparse fixes and the pace
+            changes of turns, climbs and descents make a few seconds of noise).
+        margin_s: the new volumes last this long after the projected exit...
+        margin_fraction: ...plus this fraction of the projected delay at arrival.
+        pace_window_s: the pace is measured over this much recent flight (taken as 1 until
+            half of it has been flown).
+        min_pace: slowest pace projected (a stopped vehicle is not projected forever).
+        retry_after_s: wait before trying again after a refusal.
+        sample_step_s: spacing (planned seconds) of the route points a volume's stretch is
+            worked out from.
+    """
+
+    check_period_s: float = 2.0
+    lookahead_s: float = 10.0
+    min_delay_s: float = 5.0
+    margin_s: float = 30.0
+    margin_fraction: float = 0.25
+    pace_window_s: float = 30.0
+    min_pace: float = 0.25
+    retry_after_s: float = 20.0
+    sample_step_s: float = 1.0
+
+
+class RouteTimeline:
+    """A planned route as positions over its planned time ``s`` (seconds since departure), in a
+    local metric frame (east, north, AMSL up)."""
+
+    def __init__(self, route: Route) -> None:
+        wps = route.waypoints
+        self.departure = route.departure
+        self.frame = LocalProjection(wps[0].lon_deg, wps[0].lat_deg)
+        self.points = np.array(
+            [(*self.frame.to_xy_m(w.lon_deg, w.lat_deg), w.alt_amsl_m) for w in wps]
+        )
+        self.times_s = np.array([(w.time - route.departure).total_seconds() for w in wps])
+        self.geoid_m = np.array([geoid_height_m(w.lon_deg, w.lat_deg) for w in wps])
+
+    @property
+    def duration_s(self) -> float:
+        """Planned seconds from departure to arrival."""
+        return float(self.times_s[-1])
+
+    def at(self, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Positions ``(n, 3)`` (east, north, AMSL) and W84 heights at planned times ``s``."""
+        xyz = np.column_stack([np.interp(s, self.times_s, self.points[:, k]) for k in range(3)])
+        return xyz, xyz[:, 2] + np.interp(s, self.times_s, self.geoid_m)
+
+    def progress_s(self, where: tuple[float, float, float], from_s: float, hint_s: float) -> float:
+        """The planned time of the route point nearest ``where`` (east, north, AMSL), not
+        before ``from_s``; among points within 3 m of the nearest, the earliest.
+
+        A stop (a segment that does not move) holds the vehicle for a while: a vehicle there is
+        taken to be at ``hint_s`` (its planned time at its last known delay), clamped to the stop.
+        """
+        a, b = self.points[:-1], self.points[1:]
+        t0, t1 = self.times_s[:-1], self.times_s[1:]
+        ab = b - a
+        length2 = np.einsum("ij,ij->i", ab, ab)
+        moving = length2 > 1e-6
+        frac = np.einsum("ij,ij->i", np.asarray(where) - a, ab) / np.where(moving, length2, 1.0)
+        span = np.maximum(t1 - t0, 1e-9)
+        lower = np.clip((from_s - t0) / span, 0.0, 1.0)
+        stop = np.clip((hint_s - t0) / span, 0.0, 1.0)
+        frac = np.where(moving, np.clip(frac, lower, 1.0), np.maximum(stop, lower))
+        dist = np.linalg.norm(a + frac[:, None] * ab - np.asarray(where), axis=1)
+        dist = np.where(t1 >= from_s, dist, np.inf)
+        near = np.flatnonzero(dist <= dist.min() + 3.0)
+        k = int(near[0])
+        return float(t0[k] + frac[k] * (t1[k] - t0[k]))
+
+
+def stretches(
+    timeline: RouteTimeline, volumes: tuple[Volume4D, ...], step_s: float
+) -> list[Stretch]:
+    """For each volume, the planned route times it was reserved for: route points inside its
+    space (1 cm tolerance, as the monitor counts) at a planned time inside its window."""
+    s = np.unique(np.concatenate([np.arange(0.0, timeline.duration_s, step_s), timeline.times_s]))
+    xyz, w84 = timeline.at(s)
+    when = np.array([(v.time_start - timeline.departure).total_seconds() for v in volumes])
+    until = np.array([(v.time_end - timeline.departure).total_seconds() for v in volumes])
+    points = shapely.points(xyz[:, 0], xyz[:, 1])
+    tol = INTERSECTION_MINIMUM_PRECISION_M
+    out: list[Stretch] = []
+    for i, v in enumerate(volumes):
+        lateral = shapely.distance(_outline_xy(v, timeline.frame), points)
+        inside = (
+            (lateral <= tol)
+            & (w84 >= v.altitude_lower_w84_m - tol)
+            & (w84 <= v.altitude_upper_w84_m + tol)
+            & (s >= when[i])
+            & (s <= until[i])
+        )
+        hits = s[inside]
+        out.append((float(hits[0]), float(hits[-1])) if hits.size else None)
+    return out
+
+
+def _outline_xy(v: Volume4D, frame: LocalProjection) -> shapely.Geometry:
+    if isinstance(v.outline, Circle):
+        c = v.outline
+        return shapely.Point(frame.to_xy_m(c.center_lon_deg, c.center_lat_deg)).buffer(c.radius_m)
+    return shapely.Polygon([frame.to_xy_m(*p) for p in v.outline.vertices_lonlat_deg])
+
+
+@dataclass(frozen=True, slots=True)
+class Projection:
+    """Where a flight stands against its plan at ``now``.
+
+    Attributes:
+        now: the time of the fix.
+        progress_s: planned route time of the vehicle's position.
+        pace: planned seconds flown per second (1 = on plan).
+        departure: the planned departure (route time 0).
+    """
+
+    now: datetime
+    progress_s: float
+    pace: float
+    departure: datetime
+
+    @property
+    def delay_s(self) -> float:
+        """How late the vehicle is now (negative: early)."""
+        return (self.now - self.departure).total_seconds() - self.progress_s
+
+    def at(self, s: float) -> datetime:
+        """When the vehicle is projected to reach planned route time ``s`` (not before now)."""
+        return self.now + timedelta(seconds=max(0.0, s - self.progress_s) / self.pace)
+
+    def earliest(self, s: float) -> datetime:
+        """The soonest it can reach ``s``: at the planned pace from now."""
+        return self.now + timedelta(seconds=max(0.0, s - self.progress_s))
+
+
+def extended_volumes(
+    volumes: tuple[Volume4D, ...],
+    spans: list[Stretch],
+    projection: Projection,
+    duration_s: float,
+    settings: ExtensionSettings,
+) -> tuple[Volume4D, ...] | None:
+    """The volumes extended to the projection, or ``None`` when none is overrun (or the flight
+    is not late): see the module docstring, steps 3 and 4."""
+    p = projection.progress_s
+    ahead = [i for i, span in enumerate(spans) if span is not None and span[1] > p]
+    lookahead = timedelta(seconds=settings.lookahead_s)
+    overrun = any(
+        projection.at(spans[i][1]) + lookahead > volumes[i].time_end  # type: ignore[index]
+        for i in ahead
+    )
+    if projection.delay_s < settings.min_delay_s or not overrun:
+        return None
+    late_at_arrival_s = (
+        projection.at(duration_s) - projection.departure
+    ).total_seconds() - duration_s
+    margin = timedelta(
+        seconds=settings.margin_s + settings.margin_fraction * max(0.0, late_at_arrival_s)
+    )
+    out = list(volumes)
+    for i in ahead:
+        first, last = spans[i]  # type: ignore[misc]
+        v = volumes[i]
+        end = max(v.time_end, projection.at(last) + margin)
+        start = v.time_start
+        if first > p:  # not entered yet: nobody needs it before the vehicle can get there
+            start = min(max(start, projection.earliest(first) - margin), end)
+        out[i] = replace(v, time_start=start, time_end=end)
+    return tuple(out)
+
+
+class LateFlight:
+    """One leg's progress and pace against its plan, and the extension it needs."""
+
+    def __init__(self, route: Route, intent: OperationalIntent, settings: ExtensionSettings):
+        self.settings = settings
+        self.timeline = RouteTimeline(route)
+        self.spans = stretches(self.timeline, intent.volumes, settings.sample_step_s)
+        self._history: deque[tuple[datetime, float]] = deque()
+        self._progress_s = 0.0
+        self._delay_s = 0.0
+        self._next_check: datetime | None = None
+        self.retry_at: datetime | None = None
+
+    def due(self, now: datetime) -> bool:
+        """Whether a projection is due (one every ``check_period_s``)."""
+        return self._next_check is None or now >= self._next_check
+
+    def project(self, position: Position, now: datetime) -> Projection:
+        """Locate ``position`` on the route and measure the pace (call when :meth:`due`)."""
+        self._next_check = now + timedelta(seconds=self.settings.check_period_s)
+        tl = self.timeline
+        where = (*tl.frame.to_xy_m(position.lon_deg, position.lat_deg), position.alt_amsl_m)
+        hint = (now - tl.departure).total_seconds() - self._delay_s
+        self._progress_s = tl.progress_s(where, self._progress_s, hint)
+        self._history.append((now, self._progress_s))
+        window = timedelta(seconds=self.settings.pace_window_s)
+        while len(self._history) > 2 and now - self._history[1][0] >= window:
+            self._history.popleft()
+        then, then_s = self._history[0]
+        span_s = (now - then).total_seconds()
+        pace = 1.0
+        if span_s >= self.settings.pace_window_s / 2:
+            pace = (self._progress_s - then_s) / span_s
+        pace = min(1.0, max(self.settings.min_pace, pace))
+        projection = Projection(now, self._progress_s, pace, tl.departure)
+        self._delay_s = projection.delay_s
+        return projection
+
+    def proposal(
+        self, intent: OperationalIntent, projection: Projection
+    ) -> tuple[Volume4D, ...] | None:
+        """The extended volumes ``intent`` needs, or ``None``."""
+        if self.retry_at is not None and projection.now < self.retry_at:
+            return None
+        return extended_volumes(
+            intent.volumes, self.spans, projection, self.timeline.duration_s, self.settings
+        )
+
+
+class Extender:
+    """The runner's side: a :class:`LateFlight` per flying leg, and the updates it books."""
+
+    def __init__(self, runner: MissionRunner, operator_id: int, settings: ExtensionSettings):
+        self.runner = runner
+        self.operator_id = operator_id
+        self.settings = settings
+        self._flights: dict[tuple[int, int], LateFlight] = {}
+
+    async def check(self, plan: LegPlan, watch: FlightConformance, position: Position) -> None:
+        """Extend ``watch``'s intent if the flight is projected to overrun it (before the
+        monitor sees the fix, so an extended flight never turns Nonconforming)."""
+        now = self.runner.now()
+        intent = watch.intent
+        if intent.state is not IntentState.ACTIVATED:
+            return
+        key = (plan.mission_id, plan.seq)
+        flight = self._flights.get(key)
+        if flight is None:
+            flight = self._flights[key] = LateFlight(plan.route, intent, self.settings)
+        if not flight.due(now):
+            return
+        projection = flight.project(position, now)
+        volumes = flight.proposal(intent, projection)
+        if volumes is None:
+            return
+        await self._book(plan, watch, flight, transition(intent, intent.state, volumes=volumes),
+                         projection)  # fmt: skip
+
+    async def _book(
+        self,
+        plan: LegPlan,
+        watch: FlightConformance,
+        flight: LateFlight,
+        candidate: OperationalIntent,
+        projection: Projection,
+    ) -> None:
+        arrival = projection.at(flight.timeline.duration_s)
+        why = (
+            f"{plan.vehicle_name} running {projection.delay_s:.0f} s late (pace "
+            f"{projection.pace:.2f}): volumes extended for an arrival at "
+            f"{arrival.strftime('%H:%M:%S')}"
+        )
+        update = VolumeUpdate(candidate, watch.intent.ovn, self.operator_id, ACTOR, why)
+        runner = self.runner
+
+        def book() -> object:
+            with runner.db_lock:
+                return update_volumes(runner.context.sessions, update, now=projection.now)
+
+        outcome = await asyncio.to_thread(book)
+        bus = runner.context.bus
+        common = {"intent_id": candidate.id, "mission_id": plan.mission_id}
+        if isinstance(outcome, Refused):
+            flight.retry_at = projection.now + timedelta(seconds=self.settings.retry_after_s)
+            bus.emit(
+                "intent.update_refused", self.operator_id, **common,
+                delay_s=round(projection.delay_s, 1), blocking=list(outcome.blocking),
+                what=f"{why}: refused, {outcome.explanation}",
+            )  # fmt: skip
+            return
+        if watch.updated(candidate):
+            bus.emit(
+                "intent.updated", self.operator_id, **common, state=candidate.state.value,
+                version=candidate.version, delay_s=round(projection.delay_s, 1), what=why,
+            )  # fmt: skip
