@@ -7,7 +7,8 @@ the service of the task entered (services differ by class), so a client's time w
 when its task *ends*. Each class has its own load dimension carrying energy in mWh: a client
 demands its service energy plus its single-trip deadhead (nearest dock in and out), and a
 vehicle reloads (recharges or swaps) at any dock, which resets the dimension: multi-trip.
-Tasks a class cannot serve get prohibitive edges in its profile.
+Tasks a class cannot serve get prohibitive edges in its profile. A vehicle still busy when
+work could start pays for the delay as its type's fixed cost (:mod:`fleet.scheduler.lateness`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ import numpy as np
 from pyvrp import Client, Depot, Location, ProblemData, VehicleType
 
 from fleet.model import GeoPoint, Priority, Vehicle
+from fleet.scheduler.lateness import busy_cost, earliest_start_s
 from fleet.scheduler.legcost import LegCostModel, LegMatrix, local_xy_m
+from fleet.scheduler.reach import out_of_reach
 from fleet.scheduler.tasks import Rejection, Service, Task, vehicle_class
 from fleet.scheduler.types import SchedulingProblem, UnassignedReason
 
@@ -154,10 +157,14 @@ def build(
     distance: list[Any] = []
     duration: list[Any] = []
     for k in range(len(fleet.classes)):
-        d, t = _profile(tasks, k, mats[k], keep, n_docks)
+        d, t = _profile(tasks, k, mats[k], keep, n_docks, fleet.classes[k].mission_energy_wh)
         distance.append(d)
         duration.append(t)
-    types = [_vehicle_type(fleet, g, horizon, n_docks) for g in fleet.groups]
+    earliest = earliest_start_s(tasks, len(fleet.classes))
+    types = [
+        _vehicle_type(fleet, g, (horizon, n_docks), busy_cost(g[2], earliest[g[0]]))
+        for g in fleet.groups
+    ]
     data = ProblemData(locations, clients, depots, types, distance, duration)
     return Built(data, tasks, fleet, mats)
 
@@ -187,10 +194,20 @@ def _client(
 
 
 def _profile(
-    tasks: list[Task], k: int, m: LegMatrix, keep: list[int], n_docks: int
+    tasks: list[Task],
+    k: int,
+    m: LegMatrix,
+    keep: list[int],
+    n_docks: int,
+    budget_wh: float,
 ) -> tuple[np.ndarray, np.ndarray]:
+    """Class ``k``'s (distance = energy in mWh, duration in s) matrices; edges into tasks it
+    cannot serve, and from docks out of first-task reach (:mod:`.reach`), are prohibitive."""
     energy = np.ceil(m.energy_wh * MWH_PER_WH)
     seconds = np.ceil(m.duration_s)
+    far = np.nonzero(out_of_reach(tasks, k, m, budget_wh))
+    energy[far[0], n_docks + far[1]] = FORBIDDEN
+    seconds[far[0], n_docks + far[1]] = FORBIDDEN
     service = np.zeros(len(keep))
     for i, task in enumerate(tasks):
         s = task.service.get(k)
@@ -209,9 +226,15 @@ def _recharge_s(problem: SchedulingProblem, classes: list[Vehicle]) -> list[int]
 
 
 def _vehicle_type(
-    fleet: Fleet, group: tuple[int, int, float, list[str]], horizon: int, n_docks: int
+    fleet: Fleet,
+    group: tuple[int, int, float, list[str]],
+    limits: tuple[int, int],
+    fixed: int,
 ) -> VehicleType:
+    """One engine vehicle type per group; ``fixed``: the cost of using a vehicle still busy
+    (:mod:`fleet.scheduler.lateness`)."""
     k, dock, available_s, ids = group
+    horizon, n_docks = limits
     capacity = [ROOMY] * len(fleet.classes)
     capacity[k] = math.floor(fleet.classes[k].mission_energy_wh * MWH_PER_WH)
     return VehicleType(
@@ -219,6 +242,7 @@ def _vehicle_type(
         capacity=capacity,
         start_depot=dock,
         end_depot=dock,
+        fixed_cost=fixed,
         tw_early=max(0, math.ceil(available_s)),
         tw_late=horizon,
         unit_distance_cost=1,

@@ -1,6 +1,7 @@
 """Scheduling new bookings around flights already booked: a vehicle with approved or flying
-legs is offered to the scheduler only from its last planned landing, so an on-demand booking
-goes to an idle vehicle instead of queueing behind a flying one."""
+legs is offered to the scheduler only from its last planned landing, and the scheduler charges
+for that wait (:mod:`fleet.scheduler.lateness`), so an on-demand booking goes to an idle vehicle
+instead of queueing behind a flying one that is cheaper to use."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from fleet.service.scheduling import busy_until
+from fleet.service.scheduling import build_and_schedule, busy_until
 from fleet.storage.db import make_engine, migrate
 from fleet.storage.tables import Dock, MissionLeg, MissionRow, Operator, VehicleRow
 
@@ -29,9 +30,11 @@ def _route(end: datetime) -> dict[str, object]:
     }
 
 
-def _vehicle(session: Session, name: str, op: int, dock: int) -> int:
-    row = VehicleRow(operator_id=op, name=name, kind="multicopter", mavlink_url="udpin://:1")
+def _vehicle(session: Session, name: str, op: int, dock: int, kind: str = "multicopter") -> int:
+    row = VehicleRow(operator_id=op, name=name, kind=kind, mavlink_url="udpin://:1")
     row.home_dock_id = dock
+    if kind == "ground_robot":
+        row.spec = {"payload_capacity_kg": 10.0, "battery_wh": 800.0, "cruise_speed_mps": 3.0}
     session.add(row)
     session.flush()
     assert row.id is not None
@@ -71,3 +74,59 @@ def test_only_vehicles_with_live_legs_are_busy_until_their_last_landing(tmp_path
     assert [(a.vehicle_id, a.dock_id, a.time) for a in busy] == [
         (str(flying), str(dock_id), T0 + timedelta(seconds=1500))
     ]
+
+
+def _booked_fleet(tmp_path: Path, payload_kg: float) -> tuple[Session, int, dict[str, int]]:
+    """A dock with an idle drone and a robot on the road until T0 + 20 min, and one delivery
+    booked for now (a 300 m trip a robot drives on far less energy than the drone flies)."""
+    engine = make_engine(f"sqlite:///{tmp_path}/db.sqlite3")
+    migrate(engine)
+    session = Session(engine)
+    op = Operator(name="op")
+    session.add(op)
+    session.flush()
+    assert op.id is not None
+    dock = Dock(operator_id=op.id, name="d", lon_deg=139.7, lat_deg=35.69, swap_time_s=120.0)
+    session.add(dock)
+    session.flush()
+    assert dock.id is not None
+    robot = _vehicle(session, "robot", op.id, dock.id, kind="ground_robot")
+    drone = _vehicle(session, "drone", op.id, dock.id)
+    _mission(session, op.id, robot, "in_flight", T0 + timedelta(minutes=20))
+    spec = {
+        "pickup": {"lon_deg": 139.7005, "lat_deg": 35.6905},
+        "dropoff": {"lon_deg": 139.702, "lat_deg": 35.692},
+        "payload_kg": payload_kg,
+        "earliest_pickup": T0.isoformat(),
+        "latest_delivery": (T0 + timedelta(hours=1)).isoformat(),
+    }
+    booked = MissionRow(operator_id=op.id, kind="delivery", state="requested", created_by="t")
+    booked.spec = spec
+    session.add(booked)
+    session.commit()
+    assert booked.id is not None
+    return session, op.id, {"robot": robot, "drone": drone, "booked": booked.id}
+
+
+def test_an_on_demand_booking_flies_on_the_idle_drone_not_after_the_robot(
+    tmp_path: Path,
+) -> None:
+    session, op, ids = _booked_fleet(tmp_path, payload_kg=1.0)
+    with session:
+        outcome = build_and_schedule(
+            session, op, start=T0, horizon=timedelta(hours=2), time_limit_s=0.5
+        )
+    plan = outcome.schedule
+    assert plan.assignment() == {str(ids["booked"]): str(ids["drone"])}
+    assert plan.trips[0][1].departure < T0 + timedelta(minutes=1)
+
+
+def test_a_booking_only_the_busy_robot_can_carry_waits_for_it(tmp_path: Path) -> None:
+    session, op, ids = _booked_fleet(tmp_path, payload_kg=5.0)  # the drone carries 2 kg
+    with session:
+        outcome = build_and_schedule(
+            session, op, start=T0, horizon=timedelta(hours=2), time_limit_s=0.5
+        )
+    plan = outcome.schedule
+    assert plan.assignment() == {str(ids["booked"]): str(ids["robot"])}
+    assert plan.trips[0][1].departure >= T0 + timedelta(minutes=20)
