@@ -139,7 +139,14 @@ def _class_verdict(
 def build(
     problem: SchedulingProblem, tasks: list[Task], fleet: Fleet, mats: list[LegMatrix]
 ) -> Built:
-    """PyVRP data for the screened ``tasks`` (see the module docstring for the encoding)."""
+    """PyVRP data for the screened ``tasks`` (see the module docstring for the encoding).
+
+    PyVRP charges a dock's service (the recharge or swap) at the start of every trip, the first
+    one included, but a vehicle is ready when it is available (charged, or after the recharge
+    of its last flight). So the engine's clock runs ``lead`` (the longest dock service) ahead of
+    the problem's, and a vehicle's shift opens that service's length before it is available:
+    its first trip leaves the dock at its availability.
+    """
     n_docks = len(problem.docks)
     horizon = math.floor((problem.end - problem.start).total_seconds())
     points = [
@@ -149,9 +156,11 @@ def build(
     xy = local_xy_m(points)
     locations = [Location(x=float(x), y=float(y)) for x, y in xy]
     recharge = _recharge_s(problem, fleet.classes)
-    depots = [Depot(i, 0, horizon, service_duration=recharge[i]) for i in range(n_docks)]
+    lead = max(recharge)
+    depots = [Depot(i, 0, horizon + lead, service_duration=recharge[i]) for i in range(n_docks)]
     clients = [
-        _client(n_docks + i, t, len(fleet.classes), mats, n_docks) for i, t in enumerate(tasks)
+        _client(n_docks + i, t, (len(fleet.classes), n_docks, lead), mats)
+        for i, t in enumerate(tasks)
     ]
     keep = [*range(n_docks), *(n_docks + i for i in range(len(tasks)))]
     distance: list[Any] = []
@@ -162,7 +171,12 @@ def build(
         duration.append(t)
     earliest = earliest_start_s(tasks, len(fleet.classes))
     types = [
-        _vehicle_type(fleet, g, (horizon, n_docks), busy_cost(g[2], earliest[g[0]]))
+        _vehicle_type(
+            fleet,
+            g,
+            (horizon + lead, n_docks, lead - recharge[g[1]]),
+            busy_cost(g[2], earliest[g[0]]),
+        )
         for g in fleet.groups
     ]
     data = ProblemData(locations, clients, depots, types, distance, duration)
@@ -170,8 +184,11 @@ def build(
 
 
 def _client(
-    location: int, task: Task, n_classes: int, mats: list[LegMatrix], n_docks: int
+    location: int, task: Task, sizes: tuple[int, int, int], mats: list[LegMatrix]
 ) -> Client:
+    """Task ``location - n_docks`` as an optional client; ``sizes``: classes, docks and the
+    engine clock's lead (see :func:`build`)."""
+    n_classes, n_docks, lead = sizes
     demand = [0] * n_classes
     for k, s in task.service.items():
         m = mats[k]
@@ -180,8 +197,8 @@ def _client(
         )
         demand[k] = math.ceil((s.energy_wh + deadhead) * MWH_PER_WH)
     min_service = min(s.duration_s for s in task.service.values())
-    early = max(0, math.ceil(task.early_s + min_service))
-    late = max(early, math.floor(task.late_s))
+    early = max(0, math.ceil(task.early_s + min_service)) + lead
+    late = max(early, math.floor(task.late_s) + lead)
     return Client(
         location,
         delivery=demand,
@@ -228,13 +245,15 @@ def _recharge_s(problem: SchedulingProblem, classes: list[Vehicle]) -> list[int]
 def _vehicle_type(
     fleet: Fleet,
     group: tuple[int, int, float, list[str]],
-    limits: tuple[int, int],
+    limits: tuple[int, int, int],
     fixed: int,
 ) -> VehicleType:
-    """One engine vehicle type per group; ``fixed``: the cost of using a vehicle still busy
+    """One engine vehicle type per group. ``limits``: the horizon on the engine clock, the
+    number of docks, and when its start dock's service would begin for a vehicle available at
+    the problem start (:func:`build`); ``fixed``: the cost of using a vehicle still busy
     (:mod:`fleet.scheduler.lateness`)."""
     k, dock, available_s, ids = group
-    horizon, n_docks = limits
+    horizon, n_docks, service_begins = limits
     capacity = [ROOMY] * len(fleet.classes)
     capacity[k] = math.floor(fleet.classes[k].mission_energy_wh * MWH_PER_WH)
     return VehicleType(
@@ -243,7 +262,7 @@ def _vehicle_type(
         start_depot=dock,
         end_depot=dock,
         fixed_cost=fixed,
-        tw_early=max(0, math.ceil(available_s)),
+        tw_early=max(0, math.ceil(available_s)) + service_begins,
         tw_late=horizon,
         unit_distance_cost=1,
         unit_duration_cost=UNIT_DURATION_COST,

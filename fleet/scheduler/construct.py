@@ -27,10 +27,13 @@ def greedy_solution(built: Built) -> Solution:
     vtype = np.array([t for t, _, _ in kinds], dtype=np.int64)
     klass = np.array([k for _, k, _ in kinds], dtype=np.int64)
     dock = np.array([d for _, _, d in kinds], dtype=np.int64)
-    ready = np.array([data.vehicle_type(t).tw_early for t in vtype], dtype=np.int64)
     horizon = np.array([data.vehicle_type(t).tw_late for t in vtype], dtype=np.int64)
     capacity = np.array([data.vehicle_type(t).capacity[k] for t, k, _ in kinds], dtype=np.int64)
     recharge = np.array([data.depot(d).service_duration for d in range(n_docks)], dtype=np.int64)
+    # the engine charges the start dock's service before the first trip too (build.build)
+    ready = (
+        np.array([data.vehicle_type(t).tw_early for t in vtype], dtype=np.int64) + recharge[dock]
+    )
     durations = [np.asarray(data.duration_matrix(k)) for k in range(len(built.fleet.classes))]
     tasks: list[list[int]] = [[] for _ in kinds]
     order = sorted(

@@ -87,7 +87,8 @@ def build_and_schedule(
 
 def busy_until(session: Session, start: datetime) -> list[VehicleAvailability]:
     """Vehicles with approved or flying legs, free at their last planned landing after
-    ``start`` (at their home dock): new work is planned after the flight already booked."""
+    ``start`` (at their home dock) plus that dock's recharge or swap for the leg's energy: new
+    work is planned after the flight already booked, from a charged battery."""
     live = [MissionState.APPROVED, MissionState.UPLOADED, MissionState.IN_FLIGHT]
     rows = session.exec(
         select(MissionLeg, VehicleRow)
@@ -95,12 +96,19 @@ def busy_until(session: Session, start: datetime) -> list[VehicleAvailability]:
         .join(VehicleRow, col(MissionLeg.vehicle_id) == col(VehicleRow.id))
         .where(col(MissionRow.state).in_([s.value for s in live]))
     ).all()
-    until: dict[int, tuple[datetime, int | None]] = {}
+    until: dict[int, tuple[datetime, int | None, float]] = {}
     for leg, vehicle in rows:
         landing = datetime.fromisoformat(leg.route["waypoints"][-1]["time"])
-        if landing > start and landing > until.get(vehicle.id or 0, (start, None))[0]:
-            until[vehicle.id or 0] = (landing, vehicle.home_dock_id)
-    return [VehicleAvailability(str(v), str(dock), t) for v, (t, dock) in until.items()]
+        if landing > start and landing > until.get(vehicle.id or 0, (start, None, 0.0))[0]:
+            energy_wh = float(leg.route.get("energy_wh") or 0.0)
+            until[vehicle.id or 0] = (landing, vehicle.home_dock_id, energy_wh)
+    out = []
+    for vehicle_id, (landing, dock_id, energy_wh) in until.items():
+        dock = session.get(DockRow, dock_id) if dock_id is not None else None
+        turnaround_s = domain_dock(dock).recharge_time_s(energy_wh) if dock else 0.0
+        ready = landing + timedelta(seconds=turnaround_s)
+        out.append(VehicleAvailability(str(vehicle_id), str(dock_id), ready))
+    return out
 
 
 def _transfer_points(session: Session, operator_id: int) -> tuple[GeoPoint, ...]:

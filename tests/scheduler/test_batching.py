@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fleet.energy import Leg, hover_estimate, leg_estimate
-from fleet.model import Delivery, GeoPoint, Vehicle
+from fleet.model import Delivery, GeoPoint, Priority, Vehicle
 from fleet.scheduler import Schedule, SchedulingProblem, StopKind, Trip, batching, schedule
 from fleet.scheduler.legcost import StraightLineLegCost
 from tests.scheduler.helpers import T0, check_schedule, docks, drone, problem, robot
@@ -140,8 +140,9 @@ def test_any_shop_scenario_keeps_payload_windows_and_energy(
 
 def busy_robot_problem() -> tuple[list[Delivery], SchedulingProblem]:
     """Four 1.5 kg parcels from SHOP (6 kg together: only the 10 kg robot can carry them all,
-    a 2.5 kg drone one at a time), heavy robot-only parcels keeping the robot busy, two idle
-    drones; everything due within the hour."""
+    a 2.5 kg drone one at a time), urgent heavy robot-only parcels keeping the robot busy (more
+    than the robot can do: it has no time for the batch), two idle drones; everything due
+    within the hour."""
     light = parcels([1.5] * 4, random.Random(1), hours=1.0)
     heavy = [
         Delivery(
@@ -151,6 +152,7 @@ def busy_robot_problem() -> tuple[list[Delivery], SchedulingProblem]:
             8.0,
             T0,
             T0 + timedelta(hours=1),
+            priority=Priority.URGENT,
         )
         for i in range(4)
     ]

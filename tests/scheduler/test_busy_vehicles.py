@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fleet.model import Delivery, GeoPoint, Vehicle, VehicleKind
+from fleet.model import Delivery, Dock, GeoPoint, Vehicle, VehicleKind
 from fleet.scheduler import (
     Schedule,
     SchedulingProblem,
@@ -110,3 +110,15 @@ def test_busy_cost_grows_with_the_delay_and_is_zero_without_one(
     assert (cost == 0) == (available_s <= earliest_s)
     assert busy_cost(available_s + later_s, earliest_s) >= cost
     assert cost <= LATENESS_COST * max(0.0, available_s - earliest_s) + 1
+
+
+def test_an_idle_charged_drone_leaves_at_once_from_a_slow_charging_dock() -> None:
+    """A charged vehicle does not wait for its dock's recharge before its first trip (the
+    engine charges a dock's service at the start of every trip: build's clock lead)."""
+    dock = Dock("dock0", 139.69, 35.69, slots=4, charge_power_w=300.0)  # ~16 min per 80 Wh
+    mission = Delivery("p", PICKUP, DROPOFF, 1.0, T0, T0 + timedelta(minutes=15))
+    p = SchedulingProblem((drone("d", "dock0"),), (dock,), (mission,), T0, T0 + timedelta(hours=2))
+    s = schedule(p, **FAST)
+    assert check_schedule(p, s) == []
+    assert s.assignment() == {"p": "d"}, s.unassigned
+    assert first_departure(s) < T0 + timedelta(minutes=1)

@@ -130,3 +130,11 @@ def test_a_booking_only_the_busy_robot_can_carry_waits_for_it(tmp_path: Path) ->
     plan = outcome.schedule
     assert plan.assignment() == {str(ids["booked"]): str(ids["robot"])}
     assert plan.trips[0][1].departure >= T0 + timedelta(minutes=20)
+
+
+def test_a_busy_vehicle_is_offered_once_its_dock_has_swapped_its_battery(tmp_path: Path) -> None:
+    session, _, ids = _booked_fleet(tmp_path, payload_kg=1.0)
+    with session:
+        busy = busy_until(session, T0)
+    swapped = T0 + timedelta(minutes=20) + timedelta(seconds=120)
+    assert [(a.vehicle_id, a.time) for a in busy] == [(str(ids["robot"]), swapped)]
