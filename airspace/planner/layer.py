@@ -72,14 +72,26 @@ class Layer:
         return np.ascontiguousarray(np.hstack([self.vertices, self.prev, self.next]))
 
     @cached_property
-    def blocker_parts(self) -> tuple[np.ndarray, shapely.STRtree]:
-        """The blocker's polygons and their tree (for :func:`airspace.planner.shadow.shadowed`)."""
-        parts = shapely.get_parts(self.blocker)
-        return parts, shapely.STRtree(parts)
+    def blocker_hulls(self) -> tuple[FloatArray, FloatArray, FloatArray, np.ndarray]:
+        """Corners of the convex hull of each blocker polygon, for the shadows.
+
+        Returns (corners (m, 2) hull after hull, start of each hull in them, centre (k, 2) and
+        radius (k,) of a disc around each). Seen from a point outside it, a polygon spans the
+        same directions and reaches as far as its hull's corners do
+        (:func:`airspace.planner.shadow.shadowed`), and hulls have far fewer corners.
+        """
+        hulls = shapely.convex_hull(shapely.get_parts(self.blocker))
+        hulls = hulls[shapely.get_type_id(hulls) == 3]  # degenerate slivers cast no shadow
+        xy, which = shapely.get_coordinates(shapely.get_exterior_ring(hulls), return_index=True)
+        starts = np.searchsorted(which, np.arange(len(hulls)))
+        b = shapely.bounds(hulls).reshape(-1, 4)
+        centres = (b[:, :2] + b[:, 2:]) / 2.0
+        radii = np.hypot(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]) / 2.0
+        return xy, starts, centres, radii
 
     def warm(self) -> Layer:
         """Build the lazily derived arrays now (part of preprocessing, not of a query)."""
-        for _ in (self._orders, self.rings, self.blocker_parts):
+        for _ in (self._orders, self.rings, self.blocker_hulls):
             pass
         return self
 

@@ -4,7 +4,9 @@ Seen from a point ``p`` outside them, a connected obstacle whose corners all lie
 of directions narrower than a half turn covers exactly that arc (each edge spans the shorter
 arc between its ends), and every ray inside the arc meets it no farther than its farthest
 corner. A segment from ``p`` that leaves strictly inside the arc and ends beyond that distance
-therefore crosses the obstacle: its exact test would say blocked. Most links from a start or
+therefore crosses the obstacle: its exact test would say blocked. The arc and the farthest
+corner are those of the obstacle's convex hull (precomputed per layer, far fewer corners); a
+point inside the hull sees its corners over more than a half turn, so no arc is used there. Most links from a start or
 goal in a dense city are hidden behind the few obstacles around it, so this spares most of the
 (GEOS, a few microseconds each) exact tests.
 """
@@ -12,8 +14,6 @@ goal in a dense city are hidden behind the few obstacles around it, so this spar
 from __future__ import annotations
 
 import numpy as np
-import shapely
-from shapely.geometry import Point
 
 from airspace.frames import FloatArray
 from airspace.planner.layer import Layer
@@ -29,14 +29,15 @@ _CACHE: dict[tuple[int, bytes], tuple[Layer, tuple[FloatArray, ...]]] = {}
 _CACHE_SIZE = 32
 
 
-def _arcs(p: FloatArray, rings: np.ndarray) -> tuple[FloatArray, ...]:
-    """Per ring: mean direction, arc (lo, hi) relative to it, farthest corner distance."""
-    xy, part = shapely.get_coordinates(rings, return_index=True)
-    n = len(rings)
-    if n == 0:
+def _arcs(xy: FloatArray, starts: np.ndarray, p: FloatArray) -> tuple[FloatArray, ...]:
+    """Per corner group: mean direction, arc (lo, hi) relative to it, farthest corner distance.
+
+    ``xy`` holds the groups one after the other, each beginning at its entry of ``starts``.
+    """
+    if len(starts) == 0:
         empty = np.zeros(0)
         return empty, empty, empty, empty
-    starts = np.flatnonzero(np.r_[True, part[1:] != part[:-1]])  # rings are never empty
+    part = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(xy))))
     v = xy - p
     centre = np.arctan2(np.add.reduceat(v[:, 1], starts), np.add.reduceat(v[:, 0], starts))
     rel = (np.arctan2(v[:, 1], v[:, 0]) - centre[part] + np.pi) % (2 * np.pi) - np.pi
@@ -55,9 +56,13 @@ def _shadows(layer: Layer, p: FloatArray) -> tuple[FloatArray, ...]:
     entry = _CACHE.get(key)
     if entry is not None and entry[0] is layer:  # the entry keeps its layer: ids stay unique
         return entry[1]
-    parts, tree = layer.blocker_parts
-    close = tree.query(Point(p), predicate="dwithin", distance=_RADIUS_M)
-    arcs = _arcs(p, shapely.get_exterior_ring(parts[close]))
+    xy, starts, centres, radii = layer.blocker_hulls
+    close = np.flatnonzero(np.hypot(*(centres - p).T) - radii <= _RADIUS_M)
+    ends = np.append(starts, len(xy))
+    counts = ends[close + 1] - ends[close]
+    first = np.cumsum(counts) - counts
+    rows = np.repeat(starts[close] - first, counts) + np.arange(int(counts.sum()))
+    arcs = _arcs(xy[rows], first, p)
     if len(_CACHE) >= _CACHE_SIZE:
         _CACHE.clear()
     _CACHE[key] = (layer, arcs)
