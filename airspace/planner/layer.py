@@ -72,7 +72,7 @@ class Layer:
         return np.ascontiguousarray(np.hstack([self.vertices, self.prev, self.next]))
 
     @cached_property
-    def blocker_hulls(self) -> tuple[FloatArray, FloatArray, FloatArray, np.ndarray]:
+    def blocker_hulls(self) -> tuple[FloatArray, np.ndarray, FloatArray, FloatArray]:
         """Corners of the convex hull of each blocker polygon, for the shadows.
 
         Returns (corners (m, 2) hull after hull, start of each hull in them, centre (k, 2) and

@@ -6,9 +6,9 @@ arc between its ends), and every ray inside the arc meets it no farther than its
 corner. A segment from ``p`` that leaves strictly inside the arc and ends beyond that distance
 therefore crosses the obstacle: its exact test would say blocked. The arc and the farthest
 corner are those of the obstacle's convex hull (precomputed per layer, far fewer corners); a
-point inside the hull sees its corners over more than a half turn, so no arc is used there. Most links from a start or
-goal in a dense city are hidden behind the few obstacles around it, so this spares most of the
-(GEOS, a few microseconds each) exact tests.
+point inside the hull sees its corners over more than a half turn, so no arc is used there.
+Most links from a start or goal in a dense city are hidden behind the few obstacles around it,
+so this spares most of the (GEOS, a few microseconds each) exact tests.
 """
 
 from __future__ import annotations
