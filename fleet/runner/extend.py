@@ -11,13 +11,15 @@ version of the same intent (still Activated) whose volumes last until then, plus
 2. pace: planned seconds flown per second over the last ``pace_window_s``, clamped to
    ``[min_pace, 1]``: the vehicle reaches planned route time ``s`` at
    ``now + (s - progress) / pace``;
-3. each volume's *stretch*: the route points inside its space at a planned time inside its
-   window (worked out once per leg); a volume is *overrun* when the vehicle is at least
-   ``min_delay_s`` late and would leave its stretch after ``time_end - lookahead_s``;
-4. then every volume whose stretch is not behind the vehicle ends at its projected exit plus a
-   margin (``margin_s`` + ``margin_fraction`` of the projected delay at arrival), and one not
-   yet entered starts at the earliest the vehicle can reach it (at the planned pace) minus the
-   margin; the other volumes are kept;
+3. which volumes hold each route point: those whose space holds it at a planned time inside
+   their window (sampled every ``sample_step_s``, worked out once per leg); the point is
+   *overrun* when the vehicle, at least ``min_delay_s`` late, would reach it after
+   ``time_end - lookahead_s`` of the last-ending of them;
+4. then, for each route point still ahead, the last-ending volume holding it ends no earlier
+   than the projected time there plus a margin (``margin_s`` + ``margin_fraction`` of the
+   projected delay at arrival), and a volume the vehicle has not entered yet starts at the
+   earliest the vehicle can reach it (at the planned pace) minus the margin; the other volumes
+   are kept;
 5. the new version goes through :func:`fleet.service.reservations.update_volumes`: checked
    against every other live intent and written in one transaction under the airspace lock,
    audited (``intent.update``) and published (``intent.updated``). If it would meet another
@@ -52,9 +54,6 @@ from fleet.service.reservations import Refused, VolumeUpdate, update_volumes
 
 if TYPE_CHECKING:
     from fleet.runner.runner import MissionRunner
-
-Stretch = tuple[float, float] | None
-"""Planned route times ``(first, last)`` a volume was reserved for (``None``: none on this leg)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,30 +134,38 @@ class RouteTimeline:
         return float(t0[k] + frac[k] * (t1[k] - t0[k]))
 
 
-def stretches(
-    timeline: RouteTimeline, volumes: tuple[Volume4D, ...], step_s: float
-) -> list[Stretch]:
-    """For each volume, the planned route times it was reserved for: route points inside its
-    space (1 cm tolerance, as the monitor counts) at a planned time inside its window."""
-    s = np.unique(np.concatenate([np.arange(0.0, timeline.duration_s, step_s), timeline.times_s]))
-    xyz, w84 = timeline.at(s)
-    when = np.array([(v.time_start - timeline.departure).total_seconds() for v in volumes])
-    until = np.array([(v.time_end - timeline.departure).total_seconds() for v in volumes])
-    points = shapely.points(xyz[:, 0], xyz[:, 1])
-    tol = INTERSECTION_MINIMUM_PRECISION_M
-    out: list[Stretch] = []
-    for i, v in enumerate(volumes):
-        lateral = shapely.distance(_outline_xy(v, timeline.frame), points)
-        inside = (
-            (lateral <= tol)
-            & (w84 >= v.altitude_lower_w84_m - tol)
-            & (w84 <= v.altitude_upper_w84_m + tol)
-            & (s >= when[i])
-            & (s <= until[i])
-        )
-        hits = s[inside]
-        out.append((float(hits[0]), float(hits[-1])) if hits.size else None)
-    return out
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """Which volumes were reserved for which points of a leg's route.
+
+    Attributes:
+        s: planned route times of the sample points, ascending.
+        holds: ``holds[k, i]``: volume ``i``'s space holds point ``k`` and its window holds the
+            point's planned time (1 cm tolerance, as the monitor counts).
+    """
+
+    s: np.ndarray
+    holds: np.ndarray
+
+    @classmethod
+    def of(cls, timeline: RouteTimeline, volumes: tuple[Volume4D, ...], step_s: float) -> Coverage:
+        """The coverage of ``timeline``'s route by ``volumes``, sampled every ``step_s``."""
+        s = np.unique(np.append(np.arange(0.0, timeline.duration_s, step_s), timeline.times_s))
+        xyz, w84 = timeline.at(s)
+        points = shapely.points(xyz[:, 0], xyz[:, 1])
+        tol = INTERSECTION_MINIMUM_PRECISION_M
+        holds = np.zeros((s.size, len(volumes)), dtype=bool)
+        for i, v in enumerate(volumes):
+            when = (v.time_start - timeline.departure).total_seconds()
+            until = (v.time_end - timeline.departure).total_seconds()
+            holds[:, i] = (
+                (shapely.distance(_outline_xy(v, timeline.frame), points) <= tol)
+                & (w84 >= v.altitude_lower_w84_m - tol)
+                & (w84 <= v.altitude_upper_w84_m + tol)
+                & (s >= when)
+                & (s <= until)
+            )
+        return cls(s, holds)
 
 
 def _outline_xy(v: Volume4D, frame: LocalProjection) -> shapely.Geometry:
@@ -200,36 +207,40 @@ class Projection:
 
 def extended_volumes(
     volumes: tuple[Volume4D, ...],
-    spans: list[Stretch],
+    coverage: Coverage,
     projection: Projection,
     duration_s: float,
     settings: ExtensionSettings,
 ) -> tuple[Volume4D, ...] | None:
-    """The volumes extended to the projection, or ``None`` when none is overrun (or the flight
-    is not late): see the module docstring, steps 3 and 4."""
-    p = projection.progress_s
-    ahead = [i for i, span in enumerate(spans) if span is not None and span[1] > p]
-    lookahead = timedelta(seconds=settings.lookahead_s)
-    overrun = any(
-        projection.at(spans[i][1]) + lookahead > volumes[i].time_end  # type: ignore[index]
-        for i in ahead
-    )
-    if projection.delay_s < settings.min_delay_s or not overrun:
+    """The volumes extended to the projection, or ``None`` when no point ahead is overrun (or
+    the flight is not late): see the module docstring, steps 3 and 4."""
+    ahead = coverage.s > projection.progress_s
+    s, holds = coverage.s[ahead], coverage.holds[ahead]
+    held = holds.any(axis=1)
+    s, holds = s[held], holds[held]
+    if projection.delay_s < settings.min_delay_s or s.size == 0:
         return None
-    late_at_arrival_s = (
-        projection.at(duration_s) - projection.departure
-    ).total_seconds() - duration_s
-    margin = timedelta(
-        seconds=settings.margin_s + settings.margin_fraction * max(0.0, late_at_arrival_s)
+    now = projection.now
+    ends = np.array([(v.time_end - now).total_seconds() for v in volumes])
+    reach = (s - projection.progress_s) / projection.pace  # seconds from now
+    deadline = np.where(holds, ends, -np.inf).max(axis=1)
+    if not np.any(reach + settings.lookahead_s > deadline):
+        return None
+    late_at_arrival_s = (projection.at(duration_s) - projection.departure).total_seconds()
+    margin_s = settings.margin_s + settings.margin_fraction * max(
+        0.0, late_at_arrival_s - duration_s
     )
+    owner = np.where(holds, ends, -np.inf).argmax(axis=1)  # the last-ending volume of each point
     out = list(volumes)
-    for i in ahead:
-        first, last = spans[i]  # type: ignore[misc]
-        v = volumes[i]
-        end = max(v.time_end, projection.at(last) + margin)
+    for i, v in enumerate(volumes):
+        mine, member = reach[owner == i], s[holds[:, i]]
+        if mine.size == 0:
+            continue
+        end = max(v.time_end, now + timedelta(seconds=float(mine.max()) + margin_s))
         start = v.time_start
-        if first > p:  # not entered yet: nobody needs it before the vehicle can get there
-            start = min(max(start, projection.earliest(first) - margin), end)
+        if member.size and member[0] > projection.progress_s + settings.sample_step_s:
+            earliest = projection.earliest(float(member[0])) - timedelta(seconds=margin_s)
+            start = min(max(start, earliest), end)  # nobody needs it before the vehicle can
         out[i] = replace(v, time_start=start, time_end=end)
     return tuple(out)
 
@@ -240,7 +251,7 @@ class LateFlight:
     def __init__(self, route: Route, intent: OperationalIntent, settings: ExtensionSettings):
         self.settings = settings
         self.timeline = RouteTimeline(route)
-        self.spans = stretches(self.timeline, intent.volumes, settings.sample_step_s)
+        self.coverage = Coverage.of(self.timeline, intent.volumes, settings.sample_step_s)
         self._history: deque[tuple[datetime, float]] = deque()
         self._progress_s = 0.0
         self._delay_s = 0.0
@@ -279,7 +290,7 @@ class LateFlight:
         if self.retry_at is not None and projection.now < self.retry_at:
             return None
         return extended_volumes(
-            intent.volumes, self.spans, projection, self.timeline.duration_s, self.settings
+            intent.volumes, self.coverage, projection, self.timeline.duration_s, self.settings
         )
 
 

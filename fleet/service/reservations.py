@@ -30,7 +30,7 @@ from sqlmodel import Session
 
 from airspace.deconfliction import Accepted, Conflict, DeconflictionEngine, DeconflictionSettings
 from airspace.intents import IntentState, OperationalIntent, intent_from_json, intent_to_json
-from fleet.service.intent_store import end_intent, envelope, live_intents_meeting
+from fleet.service.intent_store import end_intent, envelope, intent_volumes, live_intents_meeting
 from fleet.storage.audit import record
 from fleet.storage.db import SessionFactory
 from fleet.storage.locks import take_reservation_lock
@@ -100,8 +100,7 @@ def reserve(
     Returns:
         :class:`Reserved` or :class:`Refused`.
     """
-    volumes_json = intent_to_json(booking.candidate)["details"]
-    env = envelope(volumes_json["volumes"] or volumes_json["off_nominal_volumes"])
+    env = envelope(intent_volumes(intent_to_json(booking.candidate)))  # nominal and off-nominal
     with sessions() as session:
         take_reservation_lock(session)
         others = [r for r in live_intents_meeting(session, env) if r.id != booking.candidate.id]
