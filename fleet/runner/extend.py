@@ -9,8 +9,9 @@ version of the same intent (still Activated) whose volumes last until then, plus
 1. progress: the planned time of the route point nearest to the vehicle, searched forward from
    the last one (an out-and-back route is not mistaken for its way back);
 2. pace: planned seconds flown per second over the last ``pace_window_s``, clamped to
-   ``[min_pace, 1]``: the vehicle reaches planned route time ``s`` at
-   ``now + (s - progress) / pace``;
+   ``[min_pace, 1]``; the vehicle is projected to keep it for the next ``pace_horizon_s`` of
+   its plan and to fly the rest as planned (a slow stretch, a survey's turns, does not make
+   the whole flight slow; a vehicle that stays slow is projected again and again);
 3. which volumes hold each route point: those whose space holds it at a planned time inside
    their window (sampled every ``sample_step_s``, worked out once per leg); the point is
    *overrun* when the vehicle, at least ``min_delay_s`` late, would reach it after
@@ -69,6 +70,7 @@ class ExtensionSettings:
         margin_fraction: ...plus this fraction of the projected delay at arrival.
         pace_window_s: the pace is measured over this much recent flight (taken as 1 until
             half of it has been flown).
+        pace_horizon_s: planned seconds ahead the measured pace is projected over.
         min_pace: slowest pace projected (a stopped vehicle is not projected forever).
         retry_after_s: wait before trying again after a refusal.
         sample_step_s: spacing (planned seconds) of the route points a volume's stretch is
@@ -81,6 +83,7 @@ class ExtensionSettings:
     margin_s: float = 30.0
     margin_fraction: float = 0.25
     pace_window_s: float = 30.0
+    pace_horizon_s: float = 60.0
     min_pace: float = 0.25
     retry_after_s: float = 20.0
     sample_step_s: float = 1.0
@@ -184,21 +187,29 @@ class Projection:
         progress_s: planned route time of the vehicle's position.
         pace: planned seconds flown per second (1 = on plan).
         departure: the planned departure (route time 0).
+        horizon_s: planned seconds ahead flown at ``pace``; the rest as planned.
     """
 
     now: datetime
     progress_s: float
     pace: float
     departure: datetime
+    horizon_s: float = 60.0
 
     @property
     def delay_s(self) -> float:
         """How late the vehicle is now (negative: early)."""
         return (self.now - self.departure).total_seconds() - self.progress_s
 
+    def reach_s(self, s: np.ndarray) -> np.ndarray:
+        """Seconds from now until the vehicle is projected to reach planned route times ``s``."""
+        ahead = np.maximum(0.0, s - self.progress_s)
+        slow = np.minimum(ahead, self.horizon_s)
+        return np.asarray(slow / self.pace + (ahead - slow))
+
     def at(self, s: float) -> datetime:
         """When the vehicle is projected to reach planned route time ``s`` (not before now)."""
-        return self.now + timedelta(seconds=max(0.0, s - self.progress_s) / self.pace)
+        return self.now + timedelta(seconds=float(self.reach_s(np.array([s]))[0]))
 
     def earliest(self, s: float) -> datetime:
         """The soonest it can reach ``s``: at the planned pace from now."""
@@ -222,7 +233,7 @@ def extended_volumes(
         return None
     now = projection.now
     ends = np.array([(v.time_end - now).total_seconds() for v in volumes])
-    reach = (s - projection.progress_s) / projection.pace  # seconds from now
+    reach = projection.reach_s(s)
     deadline = np.where(holds, ends, -np.inf).max(axis=1)
     if not np.any(reach + settings.lookahead_s > deadline):
         return None
@@ -279,7 +290,8 @@ class LateFlight:
         if span_s >= self.settings.pace_window_s / 2:
             pace = (self._progress_s - then_s) / span_s
         pace = min(1.0, max(self.settings.min_pace, pace))
-        projection = Projection(now, self._progress_s, pace, tl.departure)
+        horizon = self.settings.pace_horizon_s
+        projection = Projection(now, self._progress_s, pace, tl.departure, horizon)
         self._delay_s = projection.delay_s
         return projection
 
