@@ -11,7 +11,10 @@ The policy (:class:`ConformancePolicy`, default):
 - **Contingent** (not back inside within ``MaxRecoverableTimeInNonconformingStateSeconds``)
   -> ``rtl``: it is brought home, and the mission ends ``aborted`` with the reason (its intent
   is ended);
-- **late but inside its volumes' space** (the only excursion is time): nothing. Holding would
+- **late but inside its volumes' space** (the only excursion is time): the runner extends a
+  late flight's intent before it gets there (:mod:`fleet.runner.extend`), so this is a flight
+  whose extension would have met another live intent (or came too late, or is turned off):
+  nothing. Holding would
   make it later, and a return to launch would fly it home through airspace it never reserved;
   it goes on along its reserved track and lands, its intent Nonconforming then Contingent
   (off-nominal, so other operators see it) until it lands. An early vehicle is held: waiting
