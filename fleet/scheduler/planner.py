@@ -7,11 +7,13 @@ vehicles whose camera can fly them), screens out what no vehicle can do alone (w
 reason), encodes the rest for PyVRP
 (:mod:`fleet.scheduler.build`: time windows, payload and capability per vehicle class, energy
 per trip with recharge or battery swap at any dock, priorities as prizes so a medical mission
-is never left out for a normal one), solves within the time limit, and replays the routes
-exactly (:mod:`fleet.scheduler.decode`), booking every recharge in the docks' slots
-(:mod:`fleet.scheduler.docks`). Missions lost after solving (a batch left out, a trip a
-slot wait re-timed past a window) get a second pass one by one on the fleet as the first plan
-leaves it (:mod:`fleet.scheduler.retry`). :func:`replan` does it again for what has not started.
+is never left out for a normal one, a vehicle still busy charged for the delay it would impose
+so work that could start now goes to an idle one, :mod:`fleet.scheduler.lateness`), solves
+within the time limit, and replays the routes exactly (:mod:`fleet.scheduler.decode`),
+booking every recharge in the docks' slots (:mod:`fleet.scheduler.docks`). Missions lost
+after solving (a batch left out, a trip a slot wait re-timed past a window) get a second pass
+one by one on the fleet as the first plan leaves it (:mod:`fleet.scheduler.retry`).
+:func:`replan` does it again for what has not started.
 """
 
 from __future__ import annotations
