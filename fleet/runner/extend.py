@@ -18,9 +18,9 @@ version of the same intent (still Activated) whose volumes last until then, plus
    ``time_end - lookahead_s`` of the last-ending of them;
 4. then, for each route point still ahead, the last-ending volume holding it ends no earlier
    than the projected time there plus a margin (``margin_s`` + ``margin_fraction`` of the
-   projected delay at arrival), and a volume the vehicle has not entered yet starts at the
-   earliest the vehicle can reach it (at the planned pace) minus the margin; the other volumes
-   are kept;
+   projected delay at arrival), and a volume ahead whose space the vehicle is not in starts at
+   the earliest the vehicle can reach it (at the planned pace) minus the margin; the other
+   volumes are kept;
 5. the new version goes through :func:`fleet.service.reservations.update_volumes`: checked
    against every other live intent and written in one transaction under the airspace lock,
    audited (``intent.update``) and published (``intent.updated``). If it would meet another
@@ -119,6 +119,7 @@ class RouteTimeline:
 
         A stop (a segment that does not move) holds the vehicle for a while: a vehicle there is
         taken to be at ``hint_s`` (its planned time at its last known delay), clamped to the stop.
+        Segments starting more than 60 s of plan after ``hint_s`` are not searched.
         """
         a, b = self.points[:-1], self.points[1:]
         t0, t1 = self.times_s[:-1], self.times_s[1:]
@@ -131,7 +132,9 @@ class RouteTimeline:
         stop = np.clip((hint_s - t0) / span, 0.0, 1.0)
         frac = np.where(moving, np.clip(frac, lower, 1.0), np.maximum(stop, lower))
         dist = np.linalg.norm(a + frac[:, None] * ab - np.asarray(where), axis=1)
-        dist = np.where(t1 >= from_s, dist, np.inf)
+        # forward from the last fix, and not beyond a minute past where the delay puts it (the
+        # lines of a survey lie a few tens of metres apart)
+        dist = np.where((t1 >= from_s) & (t0 <= max(from_s, hint_s) + 60.0), dist, np.inf)
         near = np.flatnonzero(dist <= dist.min() + 3.0)
         k = int(near[0])
         return float(t0[k] + frac[k] * (t1[k] - t0[k]))
@@ -143,11 +146,13 @@ class Coverage:
 
     Attributes:
         s: planned route times of the sample points, ascending.
-        holds: ``holds[k, i]``: volume ``i``'s space holds point ``k`` and its window holds the
-            point's planned time (1 cm tolerance, as the monitor counts).
+        inside: ``inside[k, i]``: volume ``i``'s space holds point ``k`` (1 cm tolerance, as the
+            monitor counts).
+        holds: ``inside`` and volume ``i``'s window holds the point's planned time.
     """
 
     s: np.ndarray
+    inside: np.ndarray
     holds: np.ndarray
 
     @classmethod
@@ -157,18 +162,18 @@ class Coverage:
         xyz, w84 = timeline.at(s)
         points = shapely.points(xyz[:, 0], xyz[:, 1])
         tol = INTERSECTION_MINIMUM_PRECISION_M
-        holds = np.zeros((s.size, len(volumes)), dtype=bool)
+        inside = np.zeros((s.size, len(volumes)), dtype=bool)
+        holds = np.zeros_like(inside)
         for i, v in enumerate(volumes):
             when = (v.time_start - timeline.departure).total_seconds()
             until = (v.time_end - timeline.departure).total_seconds()
-            holds[:, i] = (
+            inside[:, i] = (
                 (shapely.distance(_outline_xy(v, timeline.frame), points) <= tol)
                 & (w84 >= v.altitude_lower_w84_m - tol)
                 & (w84 <= v.altitude_upper_w84_m + tol)
-                & (s >= when)
-                & (s <= until)
             )
-        return cls(s, holds)
+            holds[:, i] = inside[:, i] & (s >= when) & (s <= until)
+        return cls(s, inside, holds)
 
 
 def _outline_xy(v: Volume4D, frame: LocalProjection) -> shapely.Geometry:
@@ -226,6 +231,8 @@ def extended_volumes(
     """The volumes extended to the projection, or ``None`` when no point ahead is overrun (or
     the flight is not late): see the module docstring, steps 3 and 4."""
     ahead = coverage.s > projection.progress_s
+    k = int(np.searchsorted(coverage.s, projection.progress_s))
+    here = np.asarray(coverage.inside[max(0, k - 1) : k + 1].any(axis=0))  # the vehicle is in
     s, holds = coverage.s[ahead], coverage.holds[ahead]
     held = holds.any(axis=1)
     s, holds = s[held], holds[held]
@@ -249,7 +256,7 @@ def extended_volumes(
             continue
         end = max(v.time_end, now + timedelta(seconds=float(mine.max()) + margin_s))
         start = v.time_start
-        if member.size and member[0] > projection.progress_s + settings.sample_step_s:
+        if not here[i] and member.size:  # not entered yet
             earliest = projection.earliest(float(member[0])) - timedelta(seconds=margin_s)
             start = min(max(start, earliest), end)  # nobody needs it before the vehicle can
         out[i] = replace(v, time_start=start, time_end=end)
