@@ -1,38 +1,56 @@
 """Airspace conflicts among the flights that actually flew, checked after the run.
 
 The reservation path refuses conflicts before take-off; this check is independent of it: it
-takes every intent that was ever ``Activated`` (from the audit log), puts all its volumes back as
+takes every intent that was ever ``Activated`` (from the audit log) in its last stored version
+(extensions and off-nominal volumes included), cuts its volumes at the time it ``Ended`` (the
+rest of its reservation was released then and may rightly be booked again), puts them back as
 nominal ones in a fresh deconfliction engine, and counts the pairs whose 4D volumes meet (exact
-test, 1 cm tolerance). A preempted lower-priority flight that flew anyway would be counted.
+test, 1 cm tolerance), whatever their priorities. A preempted lower-priority flight that flew
+anyway would be counted.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from airspace.deconfliction import DeconflictionEngine, DeconflictionSettings
 from airspace.intents import IntentState, OperationalIntent, intent_from_json
 
 
-def as_flown(intent: OperationalIntent) -> OperationalIntent:
-    """The intent as an Accepted one holding all its volumes (nominal and off-nominal)."""
+def as_flown(intent: OperationalIntent, end: datetime | None = None) -> OperationalIntent | None:
+    """The intent as an Accepted one holding all its volumes (nominal and off-nominal) as flown
+    until ``end``: volumes starting later are dropped, the others cut there (``None``: never
+    ended, kept whole). ``None`` when nothing is left."""
+    kept = tuple(
+        v if end is None or v.time_end <= end else replace(v, time_end=end)
+        for v in intent.all_volumes
+        if end is None or v.time_start < end
+    )
+    if not kept:
+        return None
     return OperationalIntent(
-        intent.id, intent.operator_id, intent.priority, IntentState.ACCEPTED, intent.all_volumes
+        intent.id, intent.operator_id, intent.priority, IntentState.ACCEPTED, kept
     )
 
 
-def conflicting_pairs(intents: Sequence[OperationalIntent]) -> list[tuple[str, str]]:
+def conflicting_pairs(
+    intents: Sequence[OperationalIntent], ended_at: Mapping[str, datetime] | None = None
+) -> list[tuple[str, str]]:
     """Distinct pairs of intents (ids, sorted) whose volumes meet in space and time.
 
     Args:
-        intents: the flown intents.
+        intents: the flown intents, each in its last version.
+        ended_at: when each intent that ended did so (its volumes are cut there).
 
     Returns:
         The meeting pairs; empty when the flights were deconflicted.
     """
     engine = DeconflictionEngine(DeconflictionSettings(allow_equal_priority_conflicts=True))
-    flown = [as_flown(i) for i in intents if i.all_volumes]
+    ends = ended_at or {}
+    flown = [f for i in intents if (f := as_flown(i, ends.get(i.id))) is not None]
     engine.restore(flown)
     pairs: set[tuple[str, str]] = set()
     for intent in flown:

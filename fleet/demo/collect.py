@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from fleet.demo.audit import intents_from_rows
 from fleet.demo.report import MissionOutcome
-from fleet.storage.tables import AuditEntry, MissionLeg, MissionRow, VehicleRow
+from fleet.storage.tables import AuditEntry, IntentRow, MissionLeg, MissionRow, VehicleRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +20,7 @@ class RunFacts:
 
     outcomes: list[MissionOutcome]
     flown_intents: list[Any]
+    ended_at: dict[str, datetime]  # when each flown intent ended (its reservation released)
     pads_lonlat: list[tuple[float, float]]
 
 
@@ -90,14 +91,14 @@ def read_facts(
                 late_s=late_s,
             )
         )
-    activated = {
-        e.target_id
-        for e in session.exec(select(AuditEntry).where(AuditEntry.action == "intent.transition"))
-        if e.detail.get("to") == "Activated"
-    }
-    reserved = [  # each intent as it was reserved (later versions carry off-nominal volumes)
-        e.detail["f3548"]
-        for e in session.exec(select(AuditEntry).where(AuditEntry.action == "intent.reserve"))
-        if e.target_id in activated and "f3548" in e.detail
-    ]
-    return RunFacts(outcomes, intents_from_rows(reserved), _pads(list(all_legs)))
+    moves = list(session.exec(select(AuditEntry).where(AuditEntry.action == "intent.transition")))
+    activated = {e.target_id for e in moves if e.detail.get("to") == "Activated"}
+    ended_at = {e.target_id: _utc(e.time) for e in moves if e.detail.get("to") == "Ended"}
+    # each flown intent in its last version: extensions and off-nominal volumes included
+    rows = session.exec(select(IntentRow).where(col(IntentRow.id).in_(activated)))
+    flown = intents_from_rows([r.f3548 for r in rows])
+    return RunFacts(outcomes, flown, ended_at, _pads(list(all_legs)))
+
+
+def _utc(when: datetime) -> datetime:
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)

@@ -58,6 +58,7 @@ class DemoReport:
     speedup: float
     vehicles: int
     conformance_excursions: int = 0
+    intents_audited: int = 0  # flown intents the post-run conflict check compared
     excursions: list[dict[str, Any]] = field(default_factory=list)  # as the monitors saw them
     dispatch: dict[str, dict[str, Any]] = field(default_factory=dict)  # per mission: how it left
     degraded: list[str] = field(default_factory=list)
@@ -116,7 +117,10 @@ def render(report: DemoReport, console: Console) -> None:
             f"{report.missions_total} booked, {report.missions_completed} completed, "
             f"{report.missions_failed} not completed",
         ),
-        ("airspace conflicts", str(report.airspace_conflicts)),
+        (
+            "airspace conflicts",
+            f"{report.airspace_conflicts} among {report.intents_audited} flown intents",
+        ),
         ("conformance excursions", str(report.conformance_excursions)),
         (
             "min separation (airborne)",

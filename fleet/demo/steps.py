@@ -114,7 +114,8 @@ def summarise(
     outcomes = [_finished(o) for o in facts.outcomes]
     report = build_report(
         outcomes,
-        airspace_conflicts=len(conflicting_pairs(facts.flown_intents)),
+        airspace_conflicts=len(conflicting_pairs(facts.flown_intents, facts.ended_at)),
+        intents_audited=len(facts.flown_intents),
         min_separation_m=None if separation is None else round(separation.distance_m, 2),
         min_separation_where=None if separation is None else separation.what,
         min_building_clearance_m=None if clearance is None else round(clearance.distance_m, 2),

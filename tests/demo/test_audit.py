@@ -42,3 +42,18 @@ def test_contingent_and_ended_intents_are_checked_with_all_their_volumes() -> No
     b = transition(new_intent("b", "op", (_vol(139.7, 65.0, 1.0),)), IntentState.ENDED)
     parsed = intents_from_rows([intent_to_json(a), intent_to_json(b)])
     assert conflicting_pairs(parsed) == [("a", "b")]
+
+
+@pytest.mark.parametrize(
+    ("start_min", "expected"),
+    [
+        (1.0, 1),  # b starts while a still flies
+        (3.0, 0),  # b starts after a ended: a's remaining reservation was released
+    ],
+)
+def test_an_ended_intent_is_checked_only_until_it_ended(start_min: float, expected: int) -> None:
+    a = new_intent("a", "op", (_vol(139.7, 60.0, 0.0),))  # reserved 0-5 min
+    b = new_intent("b", "op", (_vol(139.7, 60.0, start_min),))
+    ended = {"a": T0 + timedelta(minutes=2)}
+    assert len(conflicting_pairs([a, b], ended)) == expected
+    assert len(conflicting_pairs([a, b])) == 1  # whole reservations overlap either way

@@ -34,6 +34,7 @@ def _check_invariants(report: DemoReport, path: Path) -> None:
     for key in REPORT_KEYS:
         assert key in data
     assert data["airspace_conflicts"] == 0
+    assert data["intents_audited"] > 0  # the conflict check saw the flights it vouches for
     assert data["missions_completed"] > 0
     assert data["missions_total"] == data["missions_completed"] + data["missions_failed"]
     for mission in data["missions"]:
