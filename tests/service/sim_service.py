@@ -48,31 +48,35 @@ class SimService:
 
 @asynccontextmanager
 async def sim_service(
-    db_path: Path,
+    db: Path | str,
     port_offset: int,
     count: int = 1,
     speedup: float = 20.0,
     kind: VehicleKind = VehicleKind.QUAD,
+    home_amsl_m: float = GROUND_AMSL_M,
     **options: Any,
 ) -> AsyncIterator[SimService]:
-    """The app on a SQLite file with its runner (scaled clock) and ``count`` simulated quads.
+    """The app on a database with its runner (scaled clock) and ``count`` simulated quads.
 
     Args:
-        db_path: the SQLite file.
+        db: a SQLite file, or a database URL (e.g. the ``db_url`` fixture's PostgreSQL).
         port_offset: the simulators' port offset.
         count: simulated vehicles (system ids 1..count), 5 m apart from :data:`HOME`.
         kind: quads or rovers.
         speedup: simulated seconds per wall second (clock and simulators alike).
+        home_amsl_m: the vehicles' ground above sea level; where the service plans the routes
+            (approval) it must be the city's ground there (0 for the GeoJSON test buildings).
         options: passed to the runner (e.g. ``conformance_settings``).
     """
     clock = ScaledClock(datetime.now(UTC).replace(microsecond=0), speedup)
     hub = HubConfig(heartbeat_timeout_s=3.0)
     factory = runner_factory(clock=clock, hub_config=hub, **options)
-    settings = Settings(env="test", database_url=f"sqlite:///{db_path}", secret_key=SECRET)
+    url = f"sqlite:///{db}" if isinstance(db, Path) else db
+    settings = Settings(env="test", database_url=url, secret_key=SECRET)
     app = create_app(settings, runner_factory=factory, clock=clock.now)
     swarm = Swarm(
         count, kind, home_lon_lat=HOME, speedup=speedup, port_offset=port_offset,
-        home_amsl_m=GROUND_AMSL_M,
+        home_amsl_m=home_amsl_m,
     )  # fmt: skip
     async with swarm, app.router.lifespan_context(app), asyncio.TaskGroup() as tg:
         ticker = tg.create_task(swarm.run())

@@ -20,26 +20,19 @@ import asyncio
 import dataclasses
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from airspace.conformance import ConformanceSettings, ExcursionKind, PositionReport, measure
 from airspace.intents import OperationalIntent, Volume4D, intent_from_json, new_intent
 from airspace.route import Route, Waypoint
 from airspace.volumes import geoid_amsl_to_w84_m
-from firmware_bridge.hub import HubConfig
-from fleet.runner.clock import ScaledClock
-from fleet.runner.runner import MissionRunner, runner_factory
-from fleet.service.app import create_app
 from fleet.service.context import ServiceContext
 from fleet.service.events import Event
 from fleet.service.operators import ensure_operator
 from fleet.service.reservations import Booking, Reserved, reserve
-from fleet.service.settings import Settings
 from fleet.service.timing import SpeedProfile, retime
 from fleet.storage.tables import IntentRow
-from simulators import Swarm
-from simulators.physics import VehicleKind
-from tests.service.sim_service import GROUND_AMSL_M, HOME, SECRET
+from tests.service.sim_service import GROUND_AMSL_M, HOME, SimService, sim_service
 from tests.service.test_conformance_response import _audit, _next, book_flight
 
 PORT_OFFSET = 1760
@@ -48,39 +41,13 @@ SLOW_MPS = 3.0  # planned cruise 8 m/s: 600 m take ~125 s longer
 RATES_HZ = {33: 12.0}  # GLOBAL_POSITION_INT: a fix every ~2 s of simulated time
 
 
-@dataclasses.dataclass
-class Flying:
-    """The running service, its runner and the simulated quad."""
-
-    context: ServiceContext
-    runner: MissionRunner
-    swarm: Swarm
-
-
 @asynccontextmanager
-async def flying(db_url: str) -> AsyncIterator[Flying]:
+async def flying(db_url: str) -> AsyncIterator[SimService]:
     """The app on ``db_url`` with its runner (scaled clock) and one simulated quad."""
-    clock = ScaledClock(datetime.now(UTC).replace(microsecond=0), SPEEDUP)
-    factory = runner_factory(
-        clock=clock,
-        hub_config=HubConfig(heartbeat_timeout_s=3.0),
-        message_rates_hz=RATES_HZ,
-        conformance_settings=ConformanceSettings(recovery_limit=timedelta(seconds=30)),
-    )
-    settings = Settings(env="test", database_url=db_url, secret_key=SECRET)
-    app = create_app(settings, runner_factory=factory, clock=clock.now)
-    swarm = Swarm(
-        1, VehicleKind.QUAD, home_lon_lat=HOME, speedup=SPEEDUP, port_offset=PORT_OFFSET,
-        home_amsl_m=GROUND_AMSL_M,
-    )  # fmt: skip
-    async with swarm, app.router.lifespan_context(app), asyncio.TaskGroup() as tg:
-        ticker = tg.create_task(swarm.run())
-        context: ServiceContext = app.state.context
-        runner = context.runner
-        assert isinstance(runner, MissionRunner)
-        await runner.wait_ready()
-        yield Flying(context, runner, swarm)
-        ticker.cancel()
+    settings = ConformanceSettings(recovery_limit=timedelta(seconds=30))
+    options = {"message_rates_hz": RATES_HZ, "conformance_settings": settings}
+    async with sim_service(db_url, PORT_OFFSET, speedup=SPEEDUP, **options) as running:
+        yield running
 
 
 def _route(start: datetime) -> Route:
@@ -127,7 +94,7 @@ async def _collect(context: ServiceContext, into: list[Event]) -> None:
 
 
 async def _fly(
-    running: Flying, slow: bool, rival: bool = False
+    running: SimService, slow: bool, rival: bool = False
 ) -> tuple[OperationalIntent, list[Event]]:
     """Book, optionally book a rival next door, fly (slowed once cruising) until completed.
 
@@ -165,7 +132,7 @@ def _stored(context: ServiceContext, intent_id: str) -> IntentRow:
         return row
 
 
-def _late_fixes(running: Flying, volumes: tuple[Volume4D, ...]) -> list[float]:
+def _late_fixes(running: SimService, volumes: tuple[Volume4D, ...]) -> list[float]:
     """How late each fix of the flight (activation to landing) is against ``volumes`` (0 when
     inside; a fix outside them otherwise counts as infinitely late)."""
     clock, context = running.runner.clock, running.context
