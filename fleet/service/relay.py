@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta
 
-from sqlmodel import col, select
+from sqlmodel import select
 
 from airspace.errors import AirspaceError
 from airspace.verify import verify_route
@@ -129,8 +129,8 @@ def robot_legs(
             f"mission {mission.id}: a relay needs a ground robot to take the parcel from the "
             "transfer point; register one (kind ground_robot) with a home_dock_id"
         )
-    reasons = []
-    for robot, dock in candidates:
+    reasons = [f"robot {robot.id}: its link is lost" for robot, _ in candidates if _lost(robot)]
+    for robot, dock in (pair for pair in candidates if not _lost(pair[0])):
         try:
             return _drives(context, mission, (robot, dock), transfer, landing, s)
         except (FleetError, AirspaceError) as exc:
@@ -173,13 +173,13 @@ def _drives(
 def _robots(
     context: ServiceContext, operator_id: int, transfer: LonLat
 ) -> list[tuple[VehicleRow, Dock]]:
-    """The operator's usable ground robots with their home docks, nearest dock first."""
+    """The operator's registered ground robots with their home docks, nearest dock first."""
     with context.sessions() as session:
         query = select(VehicleRow, Dock).where(
             VehicleRow.operator_id == operator_id,
             VehicleRow.kind == VehicleKind.GROUND_ROBOT.value,
             VehicleRow.home_dock_id == Dock.id,
-            col(VehicleRow.status).not_in(("lost", "discovered")),
+            VehicleRow.status != "discovered",
         )
         rows = list(session.exec(query))
     lat_scale = math.cos(math.radians(transfer[1]))
@@ -189,6 +189,11 @@ def _robots(
         return math.hypot((dock.lon_deg - transfer[0]) * lat_scale, dock.lat_deg - transfer[1])
 
     return sorted(rows, key=lambda pair: (distance(pair), pair[0].id or 0))
+
+
+def _lost(robot: VehicleRow) -> bool:
+    """The runner lost the robot's link (its last known position and state are stale)."""
+    return robot.status == "lost"
 
 
 def _verify(context: ServiceContext, legs: list[PlannedLeg]) -> None:
