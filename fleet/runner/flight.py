@@ -217,14 +217,20 @@ async def _until_finished_or_failsafe(
 
 
 START_RADIUS_M = 20.0  # the vehicle must stand this close to the leg's first waypoint
+START_ALT_M = 10.0  # and, when the leg reserves airspace, this close to its altitude
 
 
 def _check_ready(plan: LegPlan, link: VehicleLink, now: datetime, max_late_s: float) -> None:
     """Refuse a leg that would start late or away from where its route starts.
 
+    A leg under an intent also needs the vehicle's altitude to match the route's start: a
+    vehicle whose altitude reference (or the city's ground datum) is off by tens of metres
+    would leave its reserved volumes on every take-off.
+
     Raises:
-        LegFailed: the reserved departure has passed by more than ``max_late_s``, or the
-            vehicle is more than :data:`START_RADIUS_M` from the route's start.
+        LegFailed: the reserved departure has passed by more than ``max_late_s``, the vehicle
+            is more than :data:`START_RADIUS_M` from the route's start or, for a leg with an
+            intent, more than :data:`START_ALT_M` above or below it.
     """
     late_s = (now - plan.route.departure).total_seconds()
     if late_s > max_late_s:
@@ -241,6 +247,13 @@ def _check_ready(plan: LegPlan, link: VehicleLink, now: datetime, max_late_s: fl
             raise _NotStarted(
                 f"leg {plan.seq} on {plan.vehicle_name}: the vehicle is "
                 f"{math.hypot(dx, dy):.0f} m from the route's start; not flown"
+            )
+        dz = here.alt_amsl_m - start.alt_amsl_m
+        if plan.intent_id is not None and abs(dz) > START_ALT_M:
+            raise _NotStarted(
+                f"leg {plan.seq} on {plan.vehicle_name}: the vehicle reports "
+                f"{here.alt_amsl_m:.1f} m AMSL where its route starts at {start.alt_amsl_m:.1f} m "
+                f"({dz:+.0f} m); its altitude reference or the city's ground is wrong; not flown"
             )
 
 
