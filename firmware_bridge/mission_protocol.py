@@ -117,6 +117,7 @@ async def upload(
     async with channel.mission_lock:
         with channel.expect(*_REQUEST_IDS, _ACK_ID) as inbox:
             last = count
+            top = -1  # the highest item requested: what the vehicle awaits, or its last one
             channel.send(last)
             while True:
                 msg = await _next(channel, inbox, mission_type, policy, last, what)
@@ -124,8 +125,13 @@ async def upload(
                     _check_ack(msg, what)
                     return
                 if 0 <= msg.seq < len(items):
-                    last = encode_item(channel, msg.seq, items[msg.seq], mission_type)
-                    channel.send(last)
+                    item = encode_item(channel, msg.seq, items[msg.seq], mission_type)
+                    channel.send(item)
+                    # a late duplicate request for an earlier item is answered but is not what
+                    # silence resends: after the last item only that one makes a vehicle repeat
+                    # a lost ACK, an earlier one would be ignored until the retries ran out
+                    if msg.seq >= top:
+                        top, last = msg.seq, item
 
 
 async def download(channel: Channel, mission_type: int, policy: MissionPolicy) -> list[MissionItem]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -90,6 +91,34 @@ async def test_no_answer_is_a_timeout_after_the_protocol_retries(rig: Rig) -> No
         await rig.vehicle.upload_mission(_survey(3))
     assert caught.value.result is None
     assert rig.hub.stats.messages > sent_before  # heartbeats still flowed: only the plan failed
+
+
+async def test_a_late_duplicate_request_is_not_what_silence_repeats(rig: Rig) -> None:
+    """The final ACK is lost and a late duplicate request for an earlier item arrives after it.
+
+    PX4 repeats its ACK only for a repeated *last* item (other items: "No transfer"), so on
+    silence the bridge must resend the last item, not the one the stale request asked for.
+    """
+    fake, items = rig.fake, _survey(3)
+    n = len(items)
+    receive = fake._on_mission_item_int
+
+    def lose_ack_then_stale_request() -> None:
+        assert fake._upload is not None
+        fake.plans[fake._upload["type"]] = fake._upload["items"]
+        fake._upload = None
+        fake.send(fake.mav.mission_request_int_encode(255, 190, n - 2, 0))  # no ACK: lost
+
+    def px4_item(msg: Any) -> None:
+        if fake._upload is not None:
+            receive(msg)
+        elif msg.seq == n - 1:
+            fake.send(fake.mav.mission_ack_encode(255, 190, 0, msg.mission_type))
+
+    fake._finish_upload = lose_ack_then_stale_request  # type: ignore[method-assign]
+    fake._on_mission_item_int = px4_item  # type: ignore[method-assign]
+    await rig.vehicle.upload_mission(items)
+    assert _all_same(items, [decode_item(msg) for msg in fake.plans[0]])
 
 
 @pytest.mark.parametrize("seed", range(4))

@@ -128,6 +128,7 @@ async def upload(
     count_msg = mavlink.MAVLink_mission_count_message(sysid, 1, len(items), mission_type)
     client.send(count_msg)
     last: Any = count_msg
+    top = -1  # resend on silence the highest item requested, never a late duplicate's
     while True:
         try:
             msg = await client.expect(
@@ -142,8 +143,9 @@ async def upload(
             continue
         if msg.get_type() == "MISSION_ACK":
             return int(msg.type)
-        last = items[msg.seq]
-        client.send(last)
+        client.send(items[msg.seq])
+        if msg.seq >= top:
+            top, last = msg.seq, items[msg.seq]
 
 
 async def download(client: MavClient, mission_type: int = 0, sysid: int = 1) -> list[Any]:
