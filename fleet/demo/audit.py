@@ -1,12 +1,12 @@
 """Airspace conflicts among the flights that actually flew, checked after the run.
 
-The reservation path refuses conflicts before take-off; this check is independent of it: it
-takes every intent that was ever ``Activated`` (from the audit log) in its last stored version
-(extensions and off-nominal volumes included), cuts its volumes at the time it ``Ended`` (the
-rest of its reservation was released then and may rightly be booked again), puts them back as
-nominal ones in a fresh deconfliction engine, and counts the pairs whose 4D volumes meet (exact
-test, 1 cm tolerance), whatever their priorities. A preempted lower-priority flight that flew
-anyway would be counted.
+The reservation path refuses conflicts before take-off; this check does not trust its
+decisions: it takes every intent that was ever ``Activated`` (from the audit log) in its last
+stored version (extensions and off-nominal volumes included), cuts its volumes at the time it
+``Ended`` (the rest of its reservation was released then and may rightly be booked again), and
+counts the pairs whose 4D volumes meet, with the reservation path's exact test
+(:func:`fleet.service.reservations.meeting`: 1 cm, whatever the priorities). A preempted
+lower-priority flight that flew anyway would be counted.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from airspace.deconfliction import DeconflictionEngine, DeconflictionSettings
 from airspace.intents import IntentState, OperationalIntent, intent_from_json
+from fleet.service.reservations import meeting
 
 
 def as_flown(intent: OperationalIntent, end: datetime | None = None) -> OperationalIntent | None:
@@ -48,14 +48,12 @@ def conflicting_pairs(
     Returns:
         The meeting pairs; empty when the flights were deconflicted.
     """
-    engine = DeconflictionEngine(DeconflictionSettings(allow_equal_priority_conflicts=True))
     ends = ended_at or {}
     flown = [f for i in intents if (f := as_flown(i, ends.get(i.id))) is not None]
-    engine.restore(flown)
     pairs: set[tuple[str, str]] = set()
-    for intent in flown:
-        for blocker in engine.find_conflicts(intent.volumes, exclude=[intent.id]):
-            a, b = sorted((intent.id, blocker.intent_id))
+    for intent in flown:  # the same exact test as the reservation path's (1 cm, any priority)
+        for other in meeting(intent, flown):
+            a, b = sorted((intent.id, other))
             pairs.add((a, b))
     return sorted(pairs)
 
