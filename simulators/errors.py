@@ -4,7 +4,8 @@
 
     SimulatorError
     ├── PortInUse            a SITL-style UDP port is already bound
-    └── InvalidSimArgument   a launcher argument (count, home, speedup, ...) is out of range
+    ├── InvalidSimArgument   a launcher argument (count, home, speedup, ...) is out of range
+    └── Px4SitlUnavailable   no PX4 SITL folder here, or none of its instances could start
 """
 
 
@@ -18,3 +19,7 @@ class PortInUse(SimulatorError):
 
 class InvalidSimArgument(SimulatorError):
     """A swarm launcher argument is out of range (names the argument and the value)."""
+
+
+class Px4SitlUnavailable(SimulatorError):
+    """No PX4 SITL folder here, or none of its instances could start."""
