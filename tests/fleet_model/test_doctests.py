@@ -20,6 +20,7 @@ MODULES = [
     "fleet.patterns.structure",
     "fleet.patterns.split",
     "fleet.scheduler.docks",
+    "fleet.oracle.meeting",
 ]
 
 

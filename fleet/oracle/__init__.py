@@ -1,0 +1,1 @@
+"""Checks that trust nothing of the booking path, for reports and tests (see :mod:`.meeting`)."""
