@@ -26,12 +26,11 @@ from shapely.geometry.base import BaseGeometry
 
 from airspace.city.model import project_all
 from airspace.errors import DataError
-from airspace.frames import LocalFrame
+from airspace.frames import LocalFrame, covering_offset_deg
 from airspace.route import AltitudeReference
 
 __all__ = ["Zone", "ZoneKind", "load_zones_geojson"]
 
-_M_PER_DEG_LAT = 110_574.0  # the smallest value (equator): circles come out slightly larger
 _CIRCLE_OUTSIDE = 1.0 / math.cos(math.pi / 64)  # 64-gon circumscribing the circle
 
 
@@ -82,13 +81,9 @@ class Zone:
             return self.polygon_lonlat
         assert self.center_lonlat is not None and self.radius_m is not None
         lon, lat = self.center_lonlat
-        k = self.radius_m * _CIRCLE_OUTSIDE / _M_PER_DEG_LAT
-        circle = Point(0, 0).buffer(k, quad_segs=16)
-        return affinity.translate(
-            affinity.scale(circle, 1.0 / math.cos(math.radians(lat)), 1.0, origin=(0, 0)),
-            lon,
-            lat,
-        )
+        dlon, dlat = covering_offset_deg(self.radius_m * _CIRCLE_OUTSIDE, lat)  # outer bound
+        circle = Point(0, 0).buffer(1.0, quad_segs=16)
+        return affinity.translate(affinity.scale(circle, dlon, dlat, origin=(0, 0)), lon, lat)
 
     @property
     def area_lonlat(self) -> BaseGeometry:
