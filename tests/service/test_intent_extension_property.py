@@ -1,6 +1,6 @@
 """Extending an intent: the projection's arithmetic, and the invariant of the booking.
 
-- :func:`fleet.runner.extend.extended_volumes` on a planned route flown at a steady fraction of
+- :func:`airspace.extension.extended_volumes` on a planned route flown at a steady fraction of
   its pace: no update while the lateness fits the volumes' time margins; once it does not, the
   update holds the rest of the flight at its projected times, and never ends a volume earlier
   or starts one before it was reserved for.
@@ -26,6 +26,7 @@ from sqlalchemy import Engine, delete
 from sqlmodel import select
 
 from airspace.conformance import PositionReport, measure
+from airspace.extension import ExtensionSettings, LateFlight
 from airspace.intents import (
     Circle,
     IntentState,
@@ -39,7 +40,6 @@ from airspace.intents import (
 from airspace.intents.projection import LocalProjection
 from airspace.route import Route, Waypoint
 from airspace.volumes import route_to_volumes
-from fleet.runner.extend import ExtensionSettings, LateFlight
 from fleet.service.operators import ensure_operator
 from fleet.service.reservations import (
     Booking,
@@ -80,7 +80,7 @@ def _fly(pace: float) -> tuple[OperationalIntent, OperationalIntent, list[Positi
         lon, lat = flight.timeline.frame.to_lonlat_deg(xyz[0, 0], xyz[0, 1])
         if flight.due(now):
             where = SimpleNamespace(lon_deg=lon, lat_deg=lat, alt_amsl_m=xyz[0, 2])
-            volumes = flight.proposal(intent, flight.project(where, now))  # type: ignore[arg-type]
+            volumes = flight.proposal(intent, flight.project(where, now))
             if volumes is not None:
                 intent = transition(intent, intent.state, volumes=volumes)
         fixes.append(PositionReport(now, lon, lat, float(w84[0])))
