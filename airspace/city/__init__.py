@@ -27,8 +27,16 @@ __all__ = [
 ]
 
 
-def load_city(path: str | Path, *, height_property: str = "height_m") -> City:
+def load_city(
+    path: str | Path, *, height_property: str = "height_m", ground_amsl_m: float | None = None
+) -> City:
     """Load a city from a file, choosing the loader by suffix (.gml/.xml, .geojson/.json).
+
+    Args:
+        path: the building file.
+        height_property: GeoJSON property holding the height above ground.
+        ground_amsl_m: ground elevation for GeoJSON buildings whose feature and file give none
+            (CityGML keeps its own LOD z); ``None``: 0.
 
     Raises:
         DataError: unknown suffix, or the loader's own errors.
@@ -38,5 +46,5 @@ def load_city(path: str | Path, *, height_property: str = "height_m") -> City:
     if suffix in (".gml", ".xml", ".citygml"):
         return load_citygml(path)
     if suffix in (".geojson", ".json"):
-        return load_buildings_geojson(path, height_property)
+        return load_buildings_geojson(path, height_property, default_ground_amsl_m=ground_amsl_m)
     raise DataError(f"{path}: unknown building file type {suffix!r} (expected .gml or .geojson)")

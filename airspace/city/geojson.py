@@ -4,8 +4,25 @@ Heights are metres above ground (``height_m`` in the shared Shinjuku file; the p
 configurable). A feature whose height is absent or null gets the declared fallback (storeys x
 storey height when a ``storeys`` property is present, else the default) and is flagged. A ring
 that does not close, a non-numeric height, an unknown CRS or another geometry type raises
-:class:`~airspace.errors.DataError` naming the file and the feature index. GeoJSON footprints
-carry no ground elevation: buildings get ``default_ground_amsl_m`` (declared, not invented).
+:class:`~airspace.errors.DataError` naming the file and the feature index.
+
+GeoJSON has no standard ground elevation; the ground under a building (metres AMSL) is, first
+found: the feature's ``ground_m`` property, the FeatureCollection's top-level ``ground_amsl_m``
+member, the caller's ``default_ground_amsl_m`` (``skyfleet plan --ground-amsl-m``,
+``SKYFLEET_GROUND_AMSL_M``), else 0. The data's own value wins over a setting, as CityGML keeps
+its LOD z. A ground that is not a number in -500..9000 m raises naming the file and the feature.
+
+>>> import json, tempfile
+>>> square = [[[139.70, 35.69], [139.7001, 35.69], [139.7001, 35.6901], [139.70, 35.69]]]
+>>> feature = {"type": "Feature", "properties": {"height_m": 30},
+...            "geometry": {"type": "Polygon", "coordinates": square}}
+>>> data = {"type": "FeatureCollection", "ground_amsl_m": 38.5, "features": [feature]}
+>>> with tempfile.TemporaryDirectory() as folder:
+...     path = Path(folder) / "city.geojson"
+...     _ = path.write_text(json.dumps(data))
+...     city = load_buildings_geojson(path)
+>>> city.buildings[0].ground_amsl_m, city.buildings[0].top_amsl_m
+(38.5, 68.5)
 """
 
 from __future__ import annotations
@@ -25,6 +42,37 @@ from airspace.errors import DataError
 __all__ = ["load_buildings_geojson", "read_feature_collection"]
 
 _WGS84_NAMES = ("EPSG::4326", "EPSG:4326", "CRS84", "EPSG::6668", "EPSG:6668")
+GROUND_PROPERTY = "ground_m"
+FILE_GROUND_MEMBER = "ground_amsl_m"
+GROUND_RANGE_AMSL_M = (-500.0, 9000.0)  # below the Dead Sea shore, above Everest: a typo
+
+
+def check_ground_amsl_m(raw: object, where: str) -> float:
+    """A ground elevation (metres AMSL) checked: a finite number in :data:`GROUND_RANGE_AMSL_M`.
+
+    Args:
+        raw: the value as read (JSON number, or a setting).
+        where: what to name in the error (file and feature, or the setting).
+
+    Raises:
+        DataError: ``where``, the value and what was expected.
+
+    >>> check_ground_amsl_m(40, "x")
+    40.0
+    >>> check_ground_amsl_m("forty", "c.geojson: feature 3: ground_m")
+    Traceback (most recent call last):
+    airspace.errors.DataError: c.geojson: feature 3: ground_m 'forty' is not a number (metres AMSL)
+    """
+    if isinstance(raw, bool) or not isinstance(raw, (int, float, str)):
+        raise DataError(f"{where} {raw!r} is not a number (metres AMSL)")
+    try:
+        value = float(raw)
+    except ValueError:
+        raise DataError(f"{where} {raw!r} is not a number (metres AMSL)") from None
+    low, high = GROUND_RANGE_AMSL_M
+    if not low <= value <= high:  # NaN fails too
+        raise DataError(f"{where} {raw!r} is outside {low:g}..{high:g} m AMSL")
+    return value
 
 
 def read_feature_collection(path: Path) -> list[dict[str, Any]]:
@@ -33,6 +81,10 @@ def read_feature_collection(path: Path) -> list[dict[str, Any]]:
     Raises:
         DataError: unreadable JSON, not a FeatureCollection, or a CRS other than WGS84/JGD2011.
     """
+    return _read_collection(path)["features"]  # type: ignore[no-any-return]
+
+
+def _read_collection(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
@@ -47,7 +99,7 @@ def read_feature_collection(path: Path) -> list[dict[str, Any]]:
     features = data.get("features")
     if not isinstance(features, list):
         raise DataError(f"{path}: 'features' is not a list")
-    return features
+    return data
 
 
 def polygon_of(path: Path, index: int, feature: dict[str, Any]) -> BaseGeometry:
@@ -93,7 +145,7 @@ def load_buildings_geojson(
     *,
     storey_height_m: float = 3.5,
     default_height_m: float = 20.0,
-    default_ground_amsl_m: float = 0.0,
+    default_ground_amsl_m: float | None = None,
 ) -> City:
     """Load building footprints with heights from a GeoJSON FeatureCollection.
 
@@ -102,30 +154,51 @@ def load_buildings_geojson(
         height_property: name of the property holding the height above ground in metres.
         storey_height_m: storey height for the ``storeys`` fallback.
         default_height_m: height given (and flagged) when no usable height is present.
-        default_ground_amsl_m: ground elevation AMSL given to every building.
+        default_ground_amsl_m: ground elevation AMSL of the buildings for which neither the
+            feature (``ground_m``) nor the file (``ground_amsl_m``) gives one; ``None``: 0.
 
     Returns:
         The city, in a local frame centred on the buildings.
 
     Raises:
-        DataError: malformed file or feature; the message names the file and feature index.
+        DataError: malformed file or feature (a bad height or ground included); the message
+            names the file and feature index.
     """
     path = Path(path)
+    data = _read_collection(path)
+    city_ground_m = _file_ground(path, data, default_ground_amsl_m)
     rows = []
-    for index, feature in enumerate(read_feature_collection(path)):
+    for index, feature in enumerate(data["features"]):
         footprint = polygon_of(path, index, feature)
         props = feature.get("properties") or {}
         height, source = _height(
             path, index, props, height_property, storey_height_m, default_height_m
         )
         bid = str(props.get("id", feature.get("id", f"feature-{index}")))
-        rows.append((bid, footprint, height, source))
+        ground_m = _feature_ground(path, index, bid, props)
+        rows.append((bid, footprint, height, source, ground_m))
     if not rows:
         raise DataError(f"{path}: no building features")
     frame = frame_for([r[1] for r in rows])
     locals_ = project_all(frame, [r[1] for r in rows])
     buildings = tuple(
-        Building(bid, fp, loc, h, default_ground_amsl_m, src, ground_known=False)
-        for (bid, fp, h, src), loc in zip(rows, locals_, strict=True)
+        Building(
+            bid, fp, loc, h, city_ground_m if g is None else g, src, ground_known=g is not None
+        )
+        for (bid, fp, h, src, g), loc in zip(rows, locals_, strict=True)
     )
-    return City(frame, buildings, default_ground_amsl_m, name=path.name)
+    return City(frame, buildings, city_ground_m, name=path.name)
+
+
+def _file_ground(path: Path, data: dict[str, Any], default_m: float | None) -> float:
+    """The city-wide ground: the file's top-level member, else the caller's, else 0."""
+    if data.get(FILE_GROUND_MEMBER) is not None:
+        return check_ground_amsl_m(data[FILE_GROUND_MEMBER], f"{path}: {FILE_GROUND_MEMBER}")
+    return 0.0 if default_m is None else default_m
+
+
+def _feature_ground(path: Path, index: int, bid: str, props: dict[str, Any]) -> float | None:
+    raw = props.get(GROUND_PROPERTY)
+    if raw is None:
+        return None
+    return check_ground_amsl_m(raw, f"{path}: feature {index} ({bid}): {GROUND_PROPERTY}")
