@@ -107,11 +107,12 @@ def _open(settings: Settings, clock: Clock) -> ServiceContext:
     migrate(engine)
     context = ServiceContext(settings, engine, make_session_factory(engine), clock=clock)
     with context.sessions() as session:
-        stored = stored_city(session)  # an upload is newer than the configured file
+        # an upload is newer than the configured file
+        stored = stored_city(session, ground_amsl_m=settings.ground_amsl_m)
     if stored is not None:
         use_city(context, stored[1])
     elif settings.buildings_path:
-        use_city(context, load_city(settings.buildings_path))
+        use_city(context, load_city(settings.buildings_path, ground_amsl_m=settings.ground_amsl_m))
     return context
 
 

@@ -16,12 +16,21 @@ from pathlib import Path
 from sqlmodel import Session, col, delete, select
 
 from airspace.city import City, load_city
+from airspace.errors import DataError
 from fleet.storage.audit import record
 from fleet.storage.tables import BuildingFile
 
 
-def city_from_bytes(data: bytes, suffix: str) -> City:
+def city_from_bytes(
+    data: bytes, suffix: str, *, ground_amsl_m: float | None = None, name: str = "upload"
+) -> City:
     """Parse a building file's bytes with the loader of its suffix (``.gml``, ``.geojson``...).
+
+    Args:
+        data: the file's bytes.
+        suffix: its suffix, which chooses the loader.
+        ground_amsl_m: ground of a GeoJSON city whose file gives none (``SKYFLEET_GROUND_AMSL_M``).
+        name: the uploaded file's name, which errors name (``name: feature 3: ...``).
 
     Raises:
         airspace.errors.DataError: not a building file of that type.
@@ -29,7 +38,10 @@ def city_from_bytes(data: bytes, suffix: str) -> City:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"upload{suffix}"
         path.write_bytes(data)
-        return load_city(path)
+        try:
+            return load_city(path, ground_amsl_m=ground_amsl_m)
+        except DataError as exc:  # name the upload, not the temporary copy
+            raise DataError(str(exc).replace(str(path), name)) from None
 
 
 def save_upload(
@@ -71,9 +83,14 @@ def building_file(
     )
 
 
-def stored_city(session: Session) -> tuple[str, City] | None:
-    """The stored upload's name and its city, parsed again; ``None`` when nothing was uploaded."""
+def stored_city(session: Session, *, ground_amsl_m: float | None = None) -> tuple[str, City] | None:
+    """The stored upload's name and its city, parsed again; ``None`` when nothing was uploaded.
+
+    ``ground_amsl_m`` is the configured ground, as for :func:`city_from_bytes`.
+    """
     row = session.exec(select(BuildingFile).order_by(col(BuildingFile.id).desc())).first()
     if row is None:
         return None
-    return row.name, city_from_bytes(row.content, row.suffix)
+    return row.name, city_from_bytes(
+        row.content, row.suffix, ground_amsl_m=ground_amsl_m, name=row.name
+    )

@@ -16,6 +16,9 @@ class Settings(BaseSettings):
     ``SKYFLEET_DATABASE_URL`` selects the database (a SQLite file by default,
     ``postgresql+psycopg://...`` for PostgreSQL); ``SKYFLEET_SECRET_KEY`` signs bearer tokens
     and must be set to a real secret outside development (``SKYFLEET_ENV``).
+    ``SKYFLEET_GROUND_AMSL_M`` is the ground elevation (metres AMSL) of a GeoJSON city whose
+    features and file give none, for ``SKYFLEET_BUILDINGS_PATH`` and uploads alike (CityGML
+    keeps its own); unset, such a city stands at 0 m.
     """
 
     model_config = SettingsConfigDict(env_prefix="SKYFLEET_", extra="ignore")
@@ -28,6 +31,7 @@ class Settings(BaseSettings):
     run_bridge: bool = True
     equal_priority_conflicts_allowed: bool = False
     buildings_path: str | None = None
+    ground_amsl_m: float | None = Field(default=None, ge=-500.0, le=9000.0, allow_inf_nan=False)
     cors_origins: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")

@@ -60,7 +60,8 @@ async def upload_buildings(file: UploadFile, context: ContextDep, admin: Admin) 
     data = await file.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
         raise BadRequest(f"{name}: larger than {MAX_UPLOAD_BYTES // 2**20} MiB")
-    city = await run_in_threadpool(city_from_bytes, data, suffix)
+    ground = context.settings.ground_amsl_m
+    city = await run_in_threadpool(city_from_bytes, data, suffix, ground_amsl_m=ground, name=name)
     upload = building_file(
         name, suffix, data, len(city.buildings), operator_id=admin.operator_id, actor=admin.actor
     )
