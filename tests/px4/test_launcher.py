@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from pymavlink import mavutil
 
 from simulators.px4_sitl import SitlOptions, px4_sitl
+
+pytestmark = pytest.mark.px4
 
 
 def test_two_instances_heartbeat_on_their_own_ports(px4_folder: Path) -> None:
