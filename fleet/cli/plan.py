@@ -75,12 +75,14 @@ def feature_of(
     }
 
 
-def _load(buildings: Path, zone_paths: list[Path]) -> tuple[City, list[Zone]]:
+def _load(
+    buildings: Path, zone_paths: list[Path], ground_amsl_m: float | None = None
+) -> tuple[City, list[Zone]]:
     from airspace.city import load_city
     from airspace.zones import load_zones_geojson
 
     typer.echo(f"loading {buildings} ...", err=True)
-    city = load_city(buildings)
+    city = load_city(buildings, ground_amsl_m=ground_amsl_m)
     typer.echo(
         f"loaded {len(city.buildings)} buildings ({city.fallback_count} with fallback heights)",
         err=True,
@@ -154,8 +156,15 @@ def register(app: typer.Typer) -> None:
             "AGL", "--altitude-reference", help="Altitude datum of the output: AGL, AMSL or W84."
         ),
         plot: Path | None = typer.Option(None, "--plot", help="Draw map and profile to a PNG."),
+        ground_amsl_m: float | None = typer.Option(
+            None,
+            "--ground-amsl-m",
+            help="Ground elevation (m AMSL) of a GeoJSON city whose features and file give none"
+            " (ground_m, ground_amsl_m); CityGML keeps its own. Default 0.",
+        ),
     ) -> None:
-        from airspace.errors import AirspaceError
+        from airspace.city.geojson import check_ground_amsl_m
+        from airspace.errors import AirspaceError, DataError
         from airspace.planner import Clearances, Planner, VehicleProfile
         from airspace.route import AltitudeReference
 
@@ -164,8 +173,13 @@ def register(app: typer.Typer) -> None:
             reference = AltitudeReference(altitude_reference.upper())
         except ValueError:
             raise typer.BadParameter("--altitude-reference must be AGL, AMSL or W84") from None
+        if ground_amsl_m is not None:
+            try:
+                check_ground_amsl_m(ground_amsl_m, "--ground-amsl-m")
+            except DataError as exc:
+                raise typer.BadParameter(str(exc)) from None
         try:
-            city, zone_list = _load(buildings, zones)
+            city, zone_list = _load(buildings, zones, ground_amsl_m)
             planner = Planner(city, Clearances(horizontal_m=clearance_m))
             profile = VehicleProfile(cruise_speed_mps=speed_mps)
             t0 = time.perf_counter()

@@ -78,3 +78,42 @@ def test_bad_file_is_a_one_line_error(tmp_path: Path) -> None:
     code, _, err = _run("--buildings", str(bad), *ENDS)
     assert code == 1
     assert "malformed JSON" in err.strip().splitlines()[-1]
+
+
+def test_ground_amsl_m_lifts_a_geojson_city_without_ground(buildings_file: Path) -> None:
+    args = ("--buildings", str(buildings_file), *ENDS, "--altitude-reference", "AMSL")
+    _, at_zero, _ = _run(*args)
+    code, at_forty, err = _run(*args, "--ground-amsl-m", "40")
+    assert code == 0, err
+    zero = json.loads(at_zero)["geometry"]["coordinates"]
+    forty = json.loads(at_forty)["geometry"]["coordinates"]
+    assert (zero[0][2], forty[0][2], forty[-1][2]) == (0.0, 40.0, 40.0)
+    assert [c[2] for c in forty] == pytest.approx([c[2] + 40.0 for c in zero])
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("9500", "--ground-amsl-m 9500.0 is outside -500..9000 m AMSL"), ("nan", "outside")],
+)
+def test_a_bad_ground_amsl_m_is_refused_before_loading(
+    buildings_file: Path, value: str, message: str
+) -> None:
+    code, _, err = _run("--buildings", str(buildings_file), *ENDS, "--ground-amsl-m", value)
+    assert code == 2
+    assert message in err and "loading" not in err
+
+
+def test_a_bad_ground_m_in_the_file_names_the_feature(tmp_path: Path) -> None:
+    ring = [[139.76, 35.68], [139.761, 35.68], [139.761, 35.681], [139.76, 35.68]]
+    feature = {
+        "type": "Feature",
+        "geometry": {"type": "Polygon", "coordinates": [ring]},
+        "properties": {"id": "b-9", "height_m": 20, "ground_m": "high"},
+    }
+    bad = tmp_path / "ground.geojson"
+    bad.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
+    code, _, err = _run("--buildings", str(bad), *ENDS)
+    assert code == 1
+    assert err.strip().splitlines()[-1] == (
+        f"skyfleet plan: {bad}: feature 0 (b-9): ground_m 'high' is not a number (metres AMSL)"
+    )
