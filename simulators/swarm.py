@@ -22,7 +22,12 @@ TICK_S = 0.02
 PHYSICS_PERIOD_S = 0.1  # 10 Hz physics (wall) ...
 BIG_SWARM_PHYSICS_PERIOD_S = 0.2  # ... and 5 Hz beyond BIG_SWARM vehicles, to hold 500 on a core
 BIG_SWARM = 100
-DEFAULT_HOME = (139.6917, 35.6895)  # lon, lat: Tokyo Metropolitan Government Building
+# PX4 SITL's own default home (PX4_HOME_LAT/LON/ALT): open ground in Shinjuku Central Park, 20 m
+# from the nearest building of the PLATEAU Shinjuku set, at the area's ground of about 40 m AMSL.
+# (The previous default, 139.6917/35.6895, stood inside the 262 m Metropolitan Government tower.)
+DEFAULT_HOME = (139.6890, 35.6900)  # lon, lat
+DEFAULT_HOME_AMSL_M = 40.0
+HOME_AMSL_RANGE_M = (-500.0, 9000.0)
 SPACING_M = 5.0
 
 
@@ -57,10 +62,10 @@ class Swarm:
         gcs_link: bool = True,
         config: AutopilotConfig | None = None,
         clock: Callable[[], float] | None = None,
-        home_amsl_m: float = 40.0,
+        home_amsl_m: float = DEFAULT_HOME_AMSL_M,
         wind: Wind | None = None,
     ) -> None:
-        _check_arguments(count, home_lon_lat, speedup, port_offset, rates)
+        _check_arguments(count, home_lon_lat, speedup, port_offset, rates, home_amsl_m)
         self.clock = clock or MonotonicClock()
         base = VehicleSpec(
             kind=kind, speedup=speedup, port_offset=port_offset, rates=rates, gcs_link=gcs_link,
@@ -128,6 +133,7 @@ async def run_swarm(
     rates: str = "px4",
     gcs_link: bool = True,
     ready: Callable[[Swarm], None] | None = None,
+    home_amsl_m: float = DEFAULT_HOME_AMSL_M,
 ) -> None:
     """Run ``count`` vehicles until cancelled.
 
@@ -140,12 +146,15 @@ async def run_swarm(
         rates: "px4" (PX4 default stream rates) or "low" (for big fleets).
         gcs_link: also open the ground-station links (18570+i -> 14550).
         ready: called once the sockets are bound.
+        home_amsl_m: ground altitude of the homes above sea level.
 
     Raises:
         InvalidSimArgument: an argument is out of range.
         PortInUse: a port is taken (nothing stays bound).
     """
-    async with Swarm(count, kind, home_lon_lat, speedup, port_offset, rates, gcs_link) as swarm:
+    async with Swarm(
+        count, kind, home_lon_lat, speedup, port_offset, rates, gcs_link, home_amsl_m=home_amsl_m
+    ) as swarm:
         if ready is not None:
             ready(swarm)
         await swarm.run()
@@ -168,7 +177,12 @@ def _spec_for(
 
 
 def _check_arguments(
-    count: int, home: tuple[float, float], speedup: float, port_offset: int, rates: str
+    count: int,
+    home: tuple[float, float],
+    speedup: float,
+    port_offset: int,
+    rates: str,
+    home_amsl_m: float = DEFAULT_HOME_AMSL_M,
 ) -> None:
     lon, lat = home
     problems = []
@@ -176,6 +190,9 @@ def _check_arguments(
         problems.append(f"count must be at least 1, got {count}")
     if not (-180.0 <= lon <= 180.0 and -85.0 <= lat <= 85.0):
         problems.append(f"home must be lon,lat in degrees, got {lon},{lat}")
+    low, high = HOME_AMSL_RANGE_M
+    if not low <= home_amsl_m <= high:  # NaN fails too
+        problems.append(f"home altitude must be {low:g}..{high:g} m AMSL, got {home_amsl_m}")
     if not speedup > 0:
         problems.append(f"speedup must be positive, got {speedup}")
     if port_offset < -14540 or 18570 + port_offset + count - 1 > 65535:
