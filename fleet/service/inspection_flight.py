@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from airspace.city import City
+from airspace.frames import ground_distance_m
 from airspace.planner import Planner, VehicleProfile
 from airspace.route import Route, Waypoint
 from airspace.verify import verify_route
@@ -35,7 +36,6 @@ from fleet.runner.items import change_speed, flight_items
 from fleet.service.timing import SpeedProfile, retime
 
 LonLat = tuple[float, float]
-_M_PER_DEG = 111_320.0
 _FRAMING = (MavCmd.NAV_TAKEOFF, MavCmd.NAV_RETURN_TO_LAUNCH, MavCmd.NAV_LAND)
 
 
@@ -128,9 +128,8 @@ def _route(points: Sequence[Waypoint]) -> Route:
     """An untimed polyline as a route (its length is what the survey flies)."""
     length_m = 0.0
     for a, b in itertools.pairwise(points):
-        dx_m = (b.lon_deg - a.lon_deg) * _M_PER_DEG * math.cos(math.radians(a.lat_deg))
-        dy_m = (b.lat_deg - a.lat_deg) * _M_PER_DEG
-        length_m += math.sqrt(dx_m * dx_m + dy_m * dy_m + (b.alt_amsl_m - a.alt_amsl_m) ** 2)
+        ground_m = ground_distance_m(a.lon_deg, a.lat_deg, b.lon_deg, b.lat_deg)
+        length_m += math.hypot(ground_m, b.alt_amsl_m - a.alt_amsl_m)
     return Route(tuple(points), length_m, 0.0)
 
 

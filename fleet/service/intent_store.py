@@ -7,7 +7,6 @@ service processes and restarts all see one airspace.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -15,11 +14,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_
 from sqlmodel import Session, col, select
 
+from airspace.frames import covering_offset_deg
 from fleet.storage.audit import record
 from fleet.storage.tables import IntentRow
 
 Json = dict[str, Any]
-_M_PER_DEG_LAT = 110_574.0  # smallest metres per degree of latitude: boxes come out larger
 
 
 def _time(t: Json) -> datetime:
@@ -32,8 +31,7 @@ def volume_bounds(volume4d: Json) -> tuple[float, float, float, float]:
     if v3.get("outline_circle"):
         circle = v3["outline_circle"]
         lat, lon = circle["center"]["lat"], circle["center"]["lng"]
-        dlat = circle["radius"]["value"] / _M_PER_DEG_LAT
-        dlon = dlat / max(math.cos(math.radians(lat)), 1e-6)
+        dlon, dlat = covering_offset_deg(circle["radius"]["value"], lat)  # boxes come out larger
         return lon - dlon, lat - dlat, lon + dlon, lat + dlat
     vertices = v3["outline_polygon"]["vertices"]
     lons = [p["lng"] for p in vertices]

@@ -9,7 +9,6 @@ to their operator. Every affected operator gets a user notification and an event
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -18,6 +17,7 @@ from shapely.geometry import Polygon as ShapelyPolygon
 from shapely.geometry.base import BaseGeometry
 from sqlmodel import Session, select
 
+from airspace.frames import covering_offset_deg
 from fleet import lifecycle
 from fleet.lifecycle import MissionState
 from fleet.service.intent_store import end_intent, intent_volumes, overlapping
@@ -95,10 +95,9 @@ def _outline(volume: dict[str, object]) -> BaseGeometry:
     if v3.get("outline_circle"):
         circle = v3["outline_circle"]
         lat, lon = circle["center"]["lat"], circle["center"]["lng"]
-        radius_deg = circle["radius"]["value"] / 110_574.0
-        scale = 1.0 / max(math.cos(math.radians(lat)), 1e-6)
-        disc = Point(0, 0).buffer(radius_deg, 64)
-        return ShapelyPolygon([(lon + x * scale, lat + y) for x, y in disc.exterior.coords])
+        dlon, dlat = covering_offset_deg(circle["radius"]["value"], lat)  # an outer bound
+        disc = Point(0, 0).buffer(1.0, 64)
+        return ShapelyPolygon([(lon + x * dlon, lat + y * dlat) for x, y in disc.exterior.coords])
     return ShapelyPolygon([(p["lng"], p["lat"]) for p in v3["outline_polygon"]["vertices"]])
 
 
