@@ -5,7 +5,7 @@
     requested ─► scheduled ─► approved ─► uploaded ─► in_flight ─► completed
         │            │            │           │            │
         └────────────┴────────────┴───────────┴────► cancelled (before take-off)
-                                               in_flight ─► aborted (vehicle returned)
+                                   uploaded, in_flight ─► aborted (vehicle recalled)
     any non-terminal state ─► failed (with reason)
 
 ``approved`` means the mission's operational intent is ``Accepted``; ``in_flight`` that it is
@@ -62,7 +62,7 @@ ALLOWED: dict[MissionState, frozenset[MissionState]] = {
     MissionState.REQUESTED: frozenset({MissionState.SCHEDULED}),
     MissionState.SCHEDULED: frozenset({MissionState.APPROVED, MissionState.REQUESTED}),
     MissionState.APPROVED: frozenset({MissionState.UPLOADED, MissionState.REQUESTED}),
-    MissionState.UPLOADED: frozenset({MissionState.IN_FLIGHT}),
+    MissionState.UPLOADED: frozenset({MissionState.IN_FLIGHT, MissionState.ABORTED}),
     MissionState.IN_FLIGHT: frozenset({MissionState.COMPLETED, MissionState.ABORTED}),
 }
 for _state in _PRE_FLIGHT:

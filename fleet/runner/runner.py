@@ -30,6 +30,7 @@ from fleet.runner.clock import ScaledClock
 from fleet.runner.conformance import FlightConformance
 from fleet.runner.discovery import Discovery, attached_urls
 from fleet.runner.extend import ExtensionSettings
+from fleet.runner.fleetwatch import FleetWatch
 from fleet.runner.flight import LegFailed, LegPlan, fly_leg
 from fleet.runner.links import HubPool
 from fleet.runner.observer import FlightObserver, build_plan
@@ -115,6 +116,9 @@ class MissionRunner:
         self._rates_set: set[int] = set()
         self._locks: dict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._active: set[int] = set()
+        self._flights: dict[int, asyncio.Task[None]] = {}
+        self.fleetwatch = FleetWatch(self)
+        """Every vehicle's link and latest telemetry, idle or flying (``context.live``)."""
         self._records: dict[int, VehicleRecord] = {}
         self._pool: HubPool | None = None
         self._tasks: asyncio.TaskGroup | None = None
@@ -129,6 +133,7 @@ class MissionRunner:
         """Fly until cancelled (structured: every flight task belongs to this call)."""
         async with HubPool.open(self.hub_config) as pool, asyncio.TaskGroup() as tasks:
             self._pool, self._tasks = pool, tasks
+            tasks.create_task(self.fleetwatch.run(), name="fleetwatch")
             async with self.context.bus.subscribe() as events:
                 for work in await asyncio.to_thread(self._load_all):
                     self._launch(work)
@@ -168,7 +173,8 @@ class MissionRunner:
         if work.mission_id in self._active or not work.legs or self._tasks is None:
             return
         self._active.add(work.mission_id)
-        self._tasks.create_task(self._fly_mission(work), name=f"mission-{work.mission_id}")
+        task = self._tasks.create_task(self._fly_mission(work), name=f"mission-{work.mission_id}")
+        self._flights[work.mission_id] = task
 
     async def _fly_mission(self, work: MissionWork) -> None:
         try:
@@ -182,6 +188,19 @@ class MissionRunner:
             await self._fail(work, f"{type(exc).__name__}: {exc}")
         finally:
             self._active.discard(work.mission_id)
+            self._flights.pop(work.mission_id, None)
+
+    async def stop_flight(self, mission_id: int) -> None:
+        """Stop flying ``mission_id`` now (its vehicles are left as they are; an abort)."""
+        task = self._flights.get(mission_id)
+        if task is not None and not task.done():
+            task.cancel()
+            await asyncio.wait({task})
+
+    def vehicle_busy(self, vehicle_id: int) -> bool:
+        """Whether a mission leg holds the vehicle (uploading, flying or landing it)."""
+        lock = self._locks.get(vehicle_id)
+        return lock is not None and lock.locked()
 
     def _vehicles(self, work: MissionWork) -> dict[int, VehicleRecord]:
         with self.context.sessions() as session:

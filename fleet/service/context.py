@@ -12,6 +12,7 @@ from airspace.city import City
 from airspace.deconfliction import DeconflictionSettings
 from airspace.planner import Planner
 from fleet.service.events import EventBus
+from fleet.service.live import LiveFleet
 from fleet.service.ports import NoVehicleLink, VehicleCommandPort
 from fleet.service.settings import Settings
 from fleet.storage.db import SessionFactory
@@ -36,9 +37,14 @@ class ServiceContext:
         vehicle_port: where vehicle commands go (the runner replaces the default).
         clock: the time source.
         runner: the object the runner factory yielded, if any.
+        dispatcher: the service's dispatch loop (:mod:`fleet.dispatch`), while it runs.
         city: the buildings routes are planned over (``SKYFLEET_BUILDINGS_PATH`` or an upload).
         planner: the route planner prepared for ``city``.
         ground_planner: the planner of ground robots' drives over ``city`` (street level).
+        city_prepared: the planners of ``city`` are prepared (see
+            :func:`fleet.service.routes.prepare_city`); ``/readyz`` waits for it.
+        live: the runner's fleet watcher, once it runs in this process (live telemetry,
+            link health, stopping flights).
     """
 
     settings: Settings
@@ -48,9 +54,12 @@ class ServiceContext:
     vehicle_port: VehicleCommandPort = field(default_factory=NoVehicleLink)
     clock: Clock = utc_now
     runner: object | None = None
+    dispatcher: object | None = None
     city: City | None = None
     planner: Planner | None = None
     ground_planner: Planner | None = None
+    city_prepared: bool = False
+    live: LiveFleet | None = None
 
     @property
     def deconfliction(self) -> DeconflictionSettings:

@@ -156,3 +156,14 @@ class CancelRequest(Strict):
     """Why a mission is cancelled."""
 
     reason: str = Field(default="cancelled by the operator", min_length=1, max_length=500)
+
+
+class AbortRequest(Strict):
+    """How to end a mission early, and why."""
+
+    action: Literal["rtl", "land"] = Field(
+        default="rtl",
+        description="rtl: a vehicle in the air returns to its launch point; land: it lands "
+        "where it is. A vehicle armed on the ground is disarmed.",
+    )
+    reason: str = Field(default="aborted by the operator", min_length=1, max_length=400)

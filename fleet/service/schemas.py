@@ -141,6 +141,17 @@ class DockCreate(Strict):
     swap_time_s: float | None = Field(default=None, gt=0, le=86400)
 
 
+class DockUpdate(Strict):
+    """Corrections to a dock: only the fields given change."""
+
+    name: Name | None = None
+    lon_deg: Lon | None = None
+    lat_deg: Lat | None = None
+    slots: int | None = Field(default=None, ge=1, le=100)
+    charge_power_w: float | None = Field(default=None, gt=0, le=1e6)
+    swap_time_s: float | None = Field(default=None, gt=0, le=86400)
+
+
 class DockPublic(DockCreate):
     """A dock as listed."""
 
@@ -160,18 +171,26 @@ class CameraIn(Strict):
     name: Name = "camera"
 
 
-class VehicleCreate(Strict):
-    """A vehicle to register, reached by its MAVLink connection URL."""
-
-    name: Name
-    kind: Literal["multicopter", "ground_robot"]
-    mavlink_url: str = Field(
+VehicleKind = Literal["multicopter", "ground_robot"]
+MavlinkUrl = Annotated[
+    str,
+    Field(
         min_length=1,
         max_length=300,
         pattern=r"^(udp|udpin|udpout|tcp|tcpin|serial)://\S+$",
         examples=["udp://127.0.0.1:14540"],
-    )
-    system_id: int = Field(default=1, ge=1, le=255)
+    ),
+]
+SystemId = Annotated[int, Field(ge=1, le=255)]
+
+
+class VehicleCreate(Strict):
+    """A vehicle to register, reached by its MAVLink connection URL."""
+
+    name: Name
+    kind: VehicleKind
+    mavlink_url: MavlinkUrl
+    system_id: SystemId = 1
     home_dock_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
     payload_capacity_kg: float = Field(default=2.0, ge=0, le=1000)
     battery_wh: float = Field(default=500.0, gt=0, le=1e6)
@@ -183,19 +202,40 @@ class VehicleCreate(Strict):
     )
 
 
-class TelemetryPublic(BaseModel):
-    """The latest telemetry of a vehicle."""
+class VehicleUpdate(Strict):
+    """Corrections to a vehicle: only the fields given change (``home_dock_id: null``
+    removes its home dock)."""
 
-    time: datetime
-    lon_deg: float
-    lat_deg: float
-    alt_amsl_m: float
+    name: Name | None = None
+    kind: VehicleKind | None = None
+    mavlink_url: MavlinkUrl | None = None
+    system_id: SystemId | None = None
+    home_dock_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
+    payload_capacity_kg: float | None = Field(default=None, ge=0, le=1000)
+    battery_wh: float | None = Field(default=None, gt=0, le=1e6)
+    cruise_speed_mps: float | None = Field(default=None, gt=0, le=100)
+    camera: bool | CameraIn | None = None
+
+
+LinkName = Literal["ok", "lost", "unknown"]
+
+
+class TelemetryPublic(BaseModel):
+    """The latest telemetry of a vehicle, from its link (``null``: not reported)."""
+
+    time: datetime | None
+    lon_deg: float | None
+    lat_deg: float | None
+    alt_amsl_m: float | None
     heading_deg: float | None
     ground_speed_mps: float | None
     battery_fraction: float | None
     mode: str | None
-    armed: bool
+    armed: bool | None
     link_ok: bool
+    landed_state: str | None = Field(
+        default=None, description="on_ground, in_air, takeoff, landing or undefined"
+    )
 
 
 class VehiclePublic(BaseModel):
@@ -209,11 +249,18 @@ class VehiclePublic(BaseModel):
     system_id: int
     home_dock_id: int | None
     status: str = Field(
-        description="registered, discovered (seen on an attached connection, not registered), "
-        "idle, in_flight or lost",
+        description="registered (not heard yet), discovered (seen on an attached connection, "
+        "not registered), idle (on the ground, disarmed, no mission leg), in_flight (a mission "
+        "leg flies it), airborne (in the air without a mission leg, e.g. returning after an "
+        "abort) or lost (its link is lost)",
         examples=["registered"],
     )
     spec: dict[str, Any]
+    link: LinkName = Field(
+        default="unknown",
+        description="ok (heartbeats arrive), lost (they stopped) or unknown (nothing heard "
+        "since the service started)",
+    )
     telemetry: TelemetryPublic | None = None
 
 

@@ -6,6 +6,7 @@ from fleet.service.routers import (
     audit,
     auth,
     city,
+    docks,
     flight_planning,
     intents,
     missions,
@@ -19,6 +20,7 @@ from fleet.service.routers import (
 ROUTERS: tuple[APIRouter, ...] = (
     auth.router,
     users.router,
+    docks.router,
     vehicles.router,
     missions.router,
     scheduling.router,

@@ -1,4 +1,4 @@
-"""``/missions``: book deliveries and inspections, list, get, cancel, export as ``.plan``."""
+"""``/missions``: book deliveries and inspections, list, get, cancel, abort, export ``.plan``."""
 
 from __future__ import annotations
 
@@ -10,11 +10,13 @@ from sqlmodel import Session, select
 from fleet import lifecycle
 from fleet.lifecycle import MissionState
 from fleet.service import approval_kinds
+from fleet.service.abort import AbortOrder, abort_mission
 from fleet.service.deps import Commander, ContextDep, CurrentUser, Dispatcher, SessionDep, owned
 from fleet.service.errors import NotFound
 from fleet.service.events import EventBus
 from fleet.service.intent_store import end_mission_intents
 from fleet.service.mission_schemas import (
+    AbortRequest,
     CancelRequest,
     DeliveryCreate,
     InspectionCreate,
@@ -22,6 +24,7 @@ from fleet.service.mission_schemas import (
     MissionPublic,
 )
 from fleet.service.plan_export import leg_plan_json
+from fleet.service.ports import VehicleCommand
 from fleet.service.schemas import ERRORS, RowId
 from fleet.service.security import Principal
 from fleet.storage.audit import record
@@ -90,6 +93,27 @@ def cancel_mission(
     end_mission_intents(session, mission_id, actor=user.actor, now=context.clock())
     session.commit()
     context.bus.publish_mission_state(mission)
+    return _public(session, mission, with_legs=True)
+
+
+@router.post("/{mission_id}/abort", response_model=MissionPublic)
+async def abort(
+    mission_id: RowId,
+    session: SessionDep,
+    context: ContextDep,
+    user: Commander,
+    body: AbortRequest | None = None,
+) -> MissionPublic:
+    """End a mission early. Uploaded or in flight: the runner stops flying it, its vehicles
+    in the air return to launch (``action: "land"``: land where they are), one armed on the
+    ground is disarmed, the mission ends ``aborted`` with the reason and its intents are
+    ended. Approved or earlier: its reservation is released and it ends ``cancelled``.
+    Audited (``mission.abort``, with what each vehicle did). 409 when it has already ended."""
+    order = body or AbortRequest()
+    await abort_mission(
+        context, mission_id, user, AbortOrder(VehicleCommand(order.action), order.reason)
+    )
+    mission = owned(session, MissionRow, mission_id, user)
     return _public(session, mission, with_legs=True)
 
 
