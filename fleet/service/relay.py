@@ -17,12 +17,12 @@ drone leg from the pickup to the transfer point, a robot leg from there to the d
 
 from __future__ import annotations
 
-import math
 from datetime import datetime, timedelta
 
 from sqlmodel import select
 
 from airspace.errors import AirspaceError
+from airspace.frames import ground_distance_m
 from airspace.verify import verify_route
 from fleet.errors import FleetError, InfeasibleMission
 from fleet.model import VehicleKind
@@ -182,11 +182,9 @@ def _robots(
             VehicleRow.status != "discovered",
         )
         rows = list(session.exec(query))
-    lat_scale = math.cos(math.radians(transfer[1]))
 
     def distance(pair: tuple[VehicleRow, Dock]) -> float:
-        dock = pair[1]
-        return math.hypot((dock.lon_deg - transfer[0]) * lat_scale, dock.lat_deg - transfer[1])
+        return ground_distance_m(pair[1].lon_deg, pair[1].lat_deg, *transfer)
 
     return sorted(rows, key=lambda pair: (distance(pair), pair[0].id or 0))
 
