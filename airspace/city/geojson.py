@@ -167,6 +167,7 @@ def load_buildings_geojson(
     path = Path(path)
     data = _read_collection(path)
     city_ground_m = _file_ground(path, data, default_ground_amsl_m)
+    declared = city_ground_m is not None  # by the file or the caller: as good as a feature's
     rows = []
     for index, feature in enumerate(data["features"]):
         footprint = polygon_of(path, index, feature)
@@ -181,20 +182,27 @@ def load_buildings_geojson(
         raise DataError(f"{path}: no building features")
     frame = frame_for([r[1] for r in rows])
     locals_ = project_all(frame, [r[1] for r in rows])
+    fallback_m = 0.0 if city_ground_m is None else city_ground_m
     buildings = tuple(
         Building(
-            bid, fp, loc, h, city_ground_m if g is None else g, src, ground_known=g is not None
+            bid,
+            fp,
+            loc,
+            h,
+            fallback_m if g is None else g,
+            src,
+            ground_known=declared or g is not None,
         )
         for (bid, fp, h, src, g), loc in zip(rows, locals_, strict=True)
     )
-    return City(frame, buildings, city_ground_m, name=path.name)
+    return City(frame, buildings, fallback_m, name=path.name)
 
 
-def _file_ground(path: Path, data: dict[str, Any], default_m: float | None) -> float:
-    """The city-wide ground: the file's top-level member, else the caller's, else 0."""
+def _file_ground(path: Path, data: dict[str, Any], default_m: float | None) -> float | None:
+    """The city-wide ground: the file's top-level member, else the caller's, else ``None``."""
     if data.get(FILE_GROUND_MEMBER) is not None:
         return check_ground_amsl_m(data[FILE_GROUND_MEMBER], f"{path}: {FILE_GROUND_MEMBER}")
-    return 0.0 if default_m is None else default_m
+    return default_m
 
 
 def _feature_ground(path: Path, index: int, bid: str, props: dict[str, Any]) -> float | None:

@@ -61,6 +61,15 @@ def test_file_level_ground_applies_where_a_feature_gives_none(tmp_path: Path) ->
     assert city.default_ground_amsl_m == 40.0
 
 
+def test_between_buildings_the_nearest_ones_ground_counts_file_level_included(
+    tmp_path: Path,
+) -> None:
+    path = _write(tmp_path, [_feature(WEST), _feature(EAST, ground_m=44.0)], ground_amsl_m=40.0)
+    city = load_city(path)
+    assert city.ground_amsl_m(139.7003, 35.6901) == 40.0  # by the west building
+    assert city.ground_amsl_m(139.7099, 35.6901) == 44.0  # by the east one
+
+
 def test_the_callers_ground_is_the_fallback_below_the_files(tmp_path: Path) -> None:
     plain = _write(tmp_path, [_feature(WEST)])
     assert load_city(plain, ground_amsl_m=40.0).buildings[0].ground_amsl_m == 40.0
