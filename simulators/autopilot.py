@@ -18,6 +18,9 @@ from simulators.plan import Geofence, PlanItem
 from simulators.px4_modes import FlightMode
 
 MAX_SUBSTEP_S = 0.25
+SPOOLUP_S, RAMP_S = 1.0, 3.0  # PX4's COM_SPOOLUP_TIME and MPC_TKO_RAMP_T
+PX4_SITL_SPEED = 5.0  # the PX4_SIM_SPEED_FACTOR the timings were measured against
+LAND_DETECT_S = 2.0  # PX4's land detector: ground contact, maybe landed, landed (measured)
 # MAV_LANDED_STATE
 ON_GROUND, IN_AIR, TAKEOFF, LANDING = 1, 2, 3, 4
 
@@ -35,7 +38,8 @@ class Autopilot:
         self.kind: VehicleKind = state.airframe.kind
         self.armed = False
         self.mode = FlightMode.HOLD
-        self.speed_mps = state.airframe.cruise_speed_mps
+        quad = state.airframe.kind is VehicleKind.QUAD
+        self.speed_mps = config.cruise_speed_mps if quad else state.airframe.cruise_speed_mps
         self.mission = MissionRunner()
         self.geofence = Geofence()
         self.rally: tuple[PlanItem, ...] = ()
@@ -45,8 +49,13 @@ class Autopilot:
         self.captures: list[CaptureEvent] = []
         self._target = (0.0, 0.0, 0.0)
         self._rtl_phase = "climb"
+        self._rtl_hold_up_m = 0.0
+        self._rtl_land_at_s = 0.0
         self._landed_at_s: float | None = None
+        self._takeoff_from_s: float | None = None
+        self._down_since_s: float | None = None  # touched down, not yet detected
         self._took_off = False  # airborne since arming (PX4's _have_taken_off_since_arming)
+        self._armed_t_s = 0.0
         self._armed_wall_s = 0.0
         self._failsafes: set[str] = set()
         self._fence_breached = False
@@ -61,14 +70,17 @@ class Autopilot:
     @property
     def landed_state(self) -> int:
         """MAV_LANDED_STATE as EXTENDED_SYS_STATE reports it."""
-        if not self.in_air:
-            return ON_GROUND
         taking_off = self.mode is FlightMode.TAKEOFF or (
             self.mode is FlightMode.MISSION and self.mission.on_item(22)  # NAV_TAKEOFF
         )
-        if self.state.vu_mps > 0.3 and taking_off:
-            return TAKEOFF
-        if self.state.vu_mps < -0.3 and self._setpoint_descends():
+        if self.armed and taking_off and self.kind is VehicleKind.QUAD:
+            return TAKEOFF  # PX4 says so from the arming, before the motors lift it
+        if self.kind is VehicleKind.ROVER or not self.armed or self._landed_at_s is not None:
+            return ON_GROUND
+        if not self.in_air and not self._took_off:
+            return ON_GROUND
+        # in the air, or down but not yet detected by the land detector
+        if self._setpoint_descends() and (self.state.vu_mps < -0.3 or not self.in_air):
             return LANDING
         return IN_AIR
 
@@ -115,6 +127,7 @@ class Autopilot:
             self.say(3, refusal)
             return refusal
         self.armed = True
+        self._armed_t_s = self.state.t_s
         self._armed_wall_s = now_wall_s
         self._landed_at_s = None
         self._took_off = False
@@ -195,13 +208,39 @@ class Autopilot:
         """Fly ``dt_s`` seconds of sim time (substeps of at most 0.25 s)."""
         substeps = max(1, math.ceil(dt_s / MAX_SUBSTEP_S))
         for _ in range(substeps):
-            setpoint = self._setpoint()
+            setpoint = self._vertical_limits(self._setpoint())
             if not self.armed and setpoint.motors_on:
                 setpoint = replace(setpoint, motors_on=False)
             if setpoint != self.state.setpoint:
                 self.state = replace(self.state, setpoint=setpoint)
             self.state = step(self.state, dt_s / substeps)
             self._after_step(now_wall_s)
+
+    def _vertical_limits(self, sp: Setpoint) -> Setpoint:
+        """PX4's climb and descent rates: MPC_TKO_SPEED in a take-off, MPC_Z_VEL_MAX_UP/DN
+        otherwise, and a landing slows from MPC_Z_VEL_MAX_DN above 10 m (MPC_LAND_ALT1) to
+        MPC_LAND_SPEED below 5 m (MPC_LAND_ALT2)."""
+        config = self.config
+        climb = config.max_climb_mps
+        if self.mode is FlightMode.TAKEOFF or (
+            self.mode is FlightMode.MISSION and self.mission.on_item(22)  # NAV_TAKEOFF
+        ):
+            climb = config.takeoff_speed_mps * self._takeoff_ramp()
+        else:
+            self._takeoff_from_s = None
+        descent = config.max_descent_mps
+        if self._setpoint_descends() and sp.up_m < 0:
+            blend = min(1.0, max(0.0, (self.state.up_m - 5.0) / 5.0))
+            descent = config.land_speed_mps + blend * max(0.0, descent - config.land_speed_mps)
+        return replace(sp, climb_mps=climb, descent_mps=descent)
+
+    def _takeoff_ramp(self) -> float:
+        """Share of MPC_TKO_SPEED a take-off from the ground may use: none while the motors
+        spool up (COM_SPOOLUP_TIME, 1 s), then rising over MPC_TKO_RAMP_T (3 s), as PX4."""
+        now = self.state.t_s
+        if self._takeoff_from_s is None:
+            self._takeoff_from_s = now if self.state.on_ground else now - SPOOLUP_S - RAMP_S
+        return min(1.0, max(0.0, (now - self._takeoff_from_s - SPOOLUP_S) / RAMP_S))
 
     def _setpoint(self) -> Setpoint:
         if self.mode is FlightMode.MISSION and self.armed:
@@ -224,6 +263,18 @@ class Autopilot:
             return Setpoint(state.north_m, state.east_m, rtl_up, self.speed_mps, self.armed)
         if self._rtl_phase == "return" and far:
             return Setpoint(home_n, home_e, state.up_m, self.speed_mps, self.armed)
+        if self._rtl_phase in ("climb", "return"):
+            self._rtl_phase = "descend"
+            self._rtl_hold_up_m = min(state.up_m, self.config.rtl_descend_alt_m)
+        reached = state.up_m <= self._rtl_hold_up_m + self.config.alt_acceptance_m
+        if self._rtl_phase == "descend" and reached:
+            self._rtl_phase = "wait"
+            self._rtl_land_at_s = state.t_s + self.config.rtl_land_delay_s
+        delay_s = self.config.rtl_land_delay_s
+        if self._rtl_phase == "descend" or (
+            self._rtl_phase == "wait" and (delay_s < 0 or state.t_s < self._rtl_land_at_s)
+        ):  # PX4 descends to RTL_DESCEND_ALT over home and waits RTL_LAND_DELAY (< 0: forever)
+            return Setpoint(home_n, home_e, self._rtl_hold_up_m, self.speed_mps, self.armed)
         self._rtl_phase = "land"
         return Setpoint(home_n, home_e, -1.0, self.config.land_speed_mps, self.armed)
 
@@ -261,7 +312,9 @@ class Autopilot:
         if self.in_air:
             self._took_off = True
         if self._touched_down():
-            if self._landed_at_s is None:
+            if self._down_since_s is None:
+                self._down_since_s = self.state.t_s
+            if self._landed_at_s is None and self.state.t_s - self._down_since_s >= LAND_DETECT_S:
                 self._landed_at_s = self.state.t_s
                 self.say(6, "Landing detected")
                 mission = self.mission
@@ -271,18 +324,35 @@ class Autopilot:
                     and mission.ends_landing()
                 ):
                     mission.landed(self)
-            if self.state.t_s - self._landed_at_s >= self.config.disarm_after_land_s:
+            delay_s = self.config.disarm_after_land_s
+            landed_s = None if self._landed_at_s is None else self.state.t_s - self._landed_at_s
+            if delay_s >= 0 and landed_s is not None and landed_s >= delay_s:
                 self.disarm("Disarmed by landing")
-        elif not self.state.on_ground:
-            self._landed_at_s = None
+                if self.mode in (FlightMode.LAND, FlightMode.RTL):
+                    self.hold_here()  # PX4 leaves Land and Return for Hold once disarmed
+        else:
+            self._down_since_s = None
+            if not self.state.on_ground:
+                self._landed_at_s = None
         if (
             self.kind is VehicleKind.QUAD
             and self.state.on_ground
             and not self._took_off
             and self.mode in (FlightMode.HOLD, FlightMode.POSCTL, FlightMode.MANUAL)
-            and now_wall_s - self._armed_wall_s >= self.config.disarm_preflight_wall_s
+            and self._preflight_timeout(now_wall_s)
         ):
             self.disarm("Disarmed: no takeoff")
+
+    def _preflight_timeout(self, now_wall_s: float) -> bool:
+        """COM_DISARM_PRFLT has passed since arming: in simulated seconds, as PX4 SITL counts
+        it, but never sooner than PX4 SITL at its usual 5x (a fifth of it in wall seconds), so
+        a client at a high speed-up still has its round trips between arming and take-off."""
+        limit_s = self.config.disarm_preflight_s
+        return (
+            limit_s >= 0
+            and self.state.t_s - self._armed_t_s >= limit_s
+            and now_wall_s - self._armed_wall_s >= limit_s / PX4_SITL_SPEED
+        )
 
     def _touched_down(self) -> bool:
         """PX4's land detector: on the ground with nothing asking to climb, after a flight or

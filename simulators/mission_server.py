@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from pymavlink.dialects.v20 import common as mavlink
 
-from simulators.plan import ALLOWED_COMMANDS, MISSION_TYPES, SUPPORTED_FRAMES, PlanItem
+from simulators.plan import MISSION_TYPES, PlanItem, item_result
 
 RETRY_S = 0.25
 TIMEOUT_S = 5.0
@@ -162,11 +162,8 @@ def _parse_item(msg: Any, mission_type: int) -> tuple[PlanItem, int | None]:
         param1=msg.param1, param2=msg.param2, param3=msg.param3, param4=msg.param4,
         x=x, y=y, z=msg.z, autocontinue=msg.autocontinue, mission_type=mission_type,
     )  # fmt: skip
-    if msg.frame not in SUPPORTED_FRAMES:
-        return item, mavlink.MAV_MISSION_UNSUPPORTED_FRAME
-    if msg.command not in ALLOWED_COMMANDS[mission_type]:
-        return item, mavlink.MAV_MISSION_UNSUPPORTED
-    return item, None
+    result = item_result(msg.frame, msg.command, msg.param1)
+    return item, None if result == mavlink.MAV_MISSION_ACCEPTED else result
 
 
 def _item_message(item: PlanItem, partner: tuple[int, int], as_int: bool) -> Any:

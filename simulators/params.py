@@ -1,4 +1,8 @@
-"""A few PX4 parameters over PARAM_REQUEST_LIST / PARAM_REQUEST_READ / PARAM_SET.
+"""PX4 parameters over PARAM_REQUEST_LIST / PARAM_REQUEST_READ / PARAM_SET.
+
+The table holds the parameters that change the simulator's behaviour (a PARAM_SET changes it
+at once, as in PX4) and a few that clients read; a name it lacks is answered as PX4 answers an
+unknown name: with nothing.
 
 PX4 packs integer parameters byte-for-byte into PARAM_VALUE's float field
 (MAV_PROTOCOL_CAPABILITY_PARAM_ENCODE_BYTEWISE); :func:`wire_value` does the same.
@@ -11,11 +15,13 @@ PX4 packs integer parameters byte-for-byte into PARAM_VALUE's float field
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from pymavlink.dialects.v20 import common as mavlink
 
-from simulators.config import AutopilotConfig
+from simulators.config import AutopilotConfig, FailsafeAction
 
 INT32 = mavlink.MAV_PARAM_TYPE_INT32
 REAL32 = mavlink.MAV_PARAM_TYPE_REAL32
@@ -35,37 +41,89 @@ def host_value(wire: float, param_type: int) -> float:
     return wire
 
 
-def default_params(config: AutopilotConfig, sysid: int) -> dict[str, tuple[float, int]]:
-    """The parameter table: name -> (value, MAV_PARAM_TYPE)."""
-    return {
+# PX4 parameters that change the simulator's behaviour: name -> AutopilotConfig field (REAL32)
+CONFIG_FIELDS = {
+    "MIS_TAKEOFF_ALT": "takeoff_alt_m",
+    "RTL_RETURN_ALT": "rtl_alt_m",
+    "RTL_DESCEND_ALT": "rtl_descend_alt_m",
+    "RTL_LAND_DELAY": "rtl_land_delay_s",
+    "NAV_ACC_RAD": "acceptance_radius_m",
+    "NAV_MC_ALT_RAD": "alt_acceptance_m",
+    "MPC_XY_CRUISE": "cruise_speed_mps",
+    "MPC_TKO_SPEED": "takeoff_speed_mps",
+    "MPC_LAND_SPEED": "land_speed_mps",
+    "MPC_Z_VEL_MAX_UP": "max_climb_mps",
+    "MPC_Z_VEL_MAX_DN": "max_descent_mps",
+    "COM_DISARM_LAND": "disarm_after_land_s",
+    "COM_DISARM_PRFLT": "disarm_preflight_s",
+    "BAT_LOW_THR": "low_battery",
+    "BAT_CRIT_THR": "critical_battery",
+}
+_DLL_CODES = {"none": 0, "warn": 0, "hold": 1, "rtl": 2, "land": 3}
+_GF_CODES = {"none": 0, "warn": 1, "hold": 2, "rtl": 3, "land": 5}
+_DLL_ACTIONS = {
+    0: FailsafeAction.NONE,
+    1: FailsafeAction.HOLD,
+    2: FailsafeAction.RTL,
+    3: FailsafeAction.LAND,
+}
+_GF_ACTIONS = {
+    0: FailsafeAction.NONE, 1: FailsafeAction.WARN, 2: FailsafeAction.HOLD,
+    3: FailsafeAction.RTL, 5: FailsafeAction.LAND,
+}  # fmt: skip
+
+
+def default_params(
+    config: AutopilotConfig, sysid: int, speedup: float = 1.0
+) -> dict[str, tuple[float, int]]:
+    """The parameter table: name -> (value, MAV_PARAM_TYPE).
+
+    COM_DL_LOSS_T counts simulated seconds, as PX4 SITL's rcS scales it by
+    PX4_SIM_SPEED_FACTOR: the same wall-clock timeout reads ``speedup`` times larger.
+    """
+    table: dict[str, tuple[float, int]] = {
         "MAV_SYS_ID": (sysid, INT32),
         "SYS_HITL": (0, INT32),
         "CAL_ACC0_ID": (1310988, INT32),
         "CAL_GYRO0_ID": (1310988, INT32),
         "CAL_MAG0_ID": (197388, INT32),
-        "MIS_TAKEOFF_ALT": (config.takeoff_alt_m, REAL32),
-        "RTL_RETURN_ALT": (config.rtl_alt_m, REAL32),
-        "NAV_ACC_RAD": (config.acceptance_radius_m, REAL32),
-        "MPC_LAND_SPEED": (config.land_speed_mps, REAL32),
-        "COM_DISARM_LAND": (config.disarm_after_land_s, REAL32),
-        "BAT_LOW_THR": (config.low_battery, REAL32),
-        "BAT_CRIT_THR": (config.critical_battery, REAL32),
-        "COM_DL_LOSS_T": (config.datalink_timeout_wall_s, INT32),
-        "NAV_DLL_ACT": (_DLL_CODES[config.datalink_loss_action.value], INT32),
-        "GF_ACTION": (_GF_CODES[config.geofence_action.value], INT32),
     }
+    for name, attribute in CONFIG_FIELDS.items():
+        table[name] = (float(getattr(config, attribute)), REAL32)
+    table["COM_DL_LOSS_T"] = (round(config.datalink_timeout_wall_s * speedup), INT32)
+    table["NAV_DLL_ACT"] = (_DLL_CODES[config.datalink_loss_action.value], INT32)
+    table["GF_ACTION"] = (_GF_CODES[config.geofence_action.value], INT32)
+    return table
 
 
-_DLL_CODES = {"none": 0, "warn": 0, "hold": 1, "rtl": 2, "land": 3}
-_GF_CODES = {"none": 0, "warn": 1, "hold": 2, "rtl": 3, "land": 5}
+def config_from_params(
+    values: dict[str, tuple[float, int]], config: AutopilotConfig, speedup: float = 1.0
+) -> AutopilotConfig:
+    """``config`` with what the parameter table says (the inverse of :func:`default_params`)."""
+    changes: dict[str, Any] = {
+        attribute: float(values[name][0]) for name, attribute in CONFIG_FIELDS.items()
+    }
+    changes["datalink_timeout_wall_s"] = values["COM_DL_LOSS_T"][0] / speedup
+    changes["datalink_loss_action"] = _DLL_ACTIONS.get(
+        int(values["NAV_DLL_ACT"][0]), config.datalink_loss_action
+    )
+    changes["geofence_action"] = _GF_ACTIONS.get(
+        int(values["GF_ACTION"][0]), config.geofence_action
+    )
+    return replace(config, **changes)
 
 
 class ParamTable:
     """Answers the parameter protocol from a fixed-size table."""
 
-    def __init__(self, values: dict[str, tuple[float, int]]) -> None:
+    def __init__(
+        self,
+        values: dict[str, tuple[float, int]],
+        on_change: Callable[[dict[str, tuple[float, int]]], None] | None = None,
+    ) -> None:
         self.values = dict(values)
         self.names = list(values)
+        self._on_change = on_change
 
     def handle(self, msg: Any, link: Any) -> None:
         """Answer PARAM_REQUEST_LIST / PARAM_REQUEST_READ / PARAM_SET on ``link``."""
@@ -104,6 +162,8 @@ class ParamTable:
             return None
         _, param_type = self.values[name]
         self.values[name] = (host_value(msg.param_value, param_type), param_type)
+        if self._on_change is not None:
+            self._on_change(self.values)
         return name
 
 

@@ -91,6 +91,8 @@ class Setpoint:
     up_m: float = 0.0
     speed_mps: float = 5.0
     motors_on: bool = False
+    climb_mps: float = math.inf  # the autopilot's vertical limits, within the airframe's
+    descent_mps: float = math.inf
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,9 +199,11 @@ def _velocity(state: VehicleState, dt_s: float) -> tuple[float, float, float]:
     vn, ve = state.vn_mps + change_n, state.ve_mps + change_e
     if frame.kind is VehicleKind.ROVER:
         return vn, ve, 0.0
-    vmax = frame.max_climb_mps if sp.up_m >= state.up_m else frame.max_descent_mps
+    climb = min(frame.max_climb_mps, sp.climb_mps)
+    descent = min(frame.max_descent_mps, sp.descent_mps)
+    vmax = climb if sp.up_m >= state.up_m else descent
     vu = _axis(state.up_m, sp.up_m, state.vu_mps, vmax, frame.accel_mps2, dt_s)
-    vu = max(-frame.max_descent_mps, min(frame.max_climb_mps, vu))
+    vu = max(-descent, min(climb, vu))
     if not sp.motors_on and state.on_ground:
         vu = 0.0
     return vn, ve, vu

@@ -40,25 +40,6 @@ CAMERA_COMMANDS = frozenset(
         mavlink.MAV_CMD_VIDEO_STOP_CAPTURE,
     }
 )
-# Commands accepted in a mission upload (others are refused with MAV_MISSION_UNSUPPORTED).
-MISSION_COMMANDS = (
-    NAV_WITH_POSITION
-    | CAMERA_COMMANDS
-    | {
-        mavlink.MAV_CMD_NAV_RETURN_TO_LAUNCH,
-        mavlink.MAV_CMD_NAV_DELAY,
-        mavlink.MAV_CMD_DO_CHANGE_SPEED,
-        mavlink.MAV_CMD_DO_JUMP,
-        mavlink.MAV_CMD_DO_SET_ROI_LOCATION,
-        mavlink.MAV_CMD_DO_SET_ROI_NONE,
-        mavlink.MAV_CMD_DO_MOUNT_CONTROL,
-        mavlink.MAV_CMD_DO_GIMBAL_MANAGER_PITCHYAW,
-        mavlink.MAV_CMD_CONDITION_YAW,
-        mavlink.MAV_CMD_DO_SET_SERVO,
-        mavlink.MAV_CMD_DO_VTOL_TRANSITION,
-        mavlink.MAV_CMD_NAV_ROI,
-    }
-)
 FENCE_COMMANDS = frozenset(
     {
         mavlink.MAV_CMD_NAV_FENCE_POLYGON_VERTEX_INCLUSION,
@@ -69,15 +50,86 @@ FENCE_COMMANDS = frozenset(
     }
 )
 RALLY_COMMANDS = frozenset({mavlink.MAV_CMD_NAV_RALLY_POINT})
-ALLOWED_COMMANDS = {MISSION: MISSION_COMMANDS, FENCE: FENCE_COMMANDS, RALLY: RALLY_COMMANDS}
+# PX4 (mavlink_mission.cpp, parse_mavlink_mission_item) takes an item by its frame: commands
+# with a position only in a global frame, the others only in MAV_FRAME_MISSION; any other
+# pairing is MAV_MISSION_UNSUPPORTED, any other frame MAV_MISSION_UNSUPPORTED_FRAME. So an RTL
+# in MAV_FRAME_GLOBAL_RELATIVE_ALT is refused, as is a waypoint in MAV_FRAME_MISSION.
+GLOBAL_FRAME_COMMANDS = (
+    NAV_WITH_POSITION
+    | FENCE_COMMANDS
+    | RALLY_COMMANDS
+    | {
+        mavlink.MAV_CMD_NAV_LOITER_TO_ALT,
+        mavlink.MAV_CMD_NAV_ROI,
+        mavlink.MAV_CMD_DO_SET_ROI,
+        mavlink.MAV_CMD_DO_SET_ROI_LOCATION,
+        mavlink.MAV_CMD_NAV_VTOL_TAKEOFF,
+        mavlink.MAV_CMD_NAV_VTOL_LAND,
+        mavlink.MAV_CMD_CONDITION_GATE,
+        mavlink.MAV_CMD_COMPONENT_ARM_DISARM,
+        mavlink.MAV_CMD_DO_AUTOTUNE_ENABLE,
+    }
+)
+MISSION_FRAME_COMMANDS = CAMERA_COMMANDS | {
+    mavlink.MAV_CMD_DO_JUMP,
+    mavlink.MAV_CMD_NAV_ROI,
+    mavlink.MAV_CMD_DO_SET_ROI,
+    mavlink.MAV_CMD_DO_WINCH,
+    mavlink.MAV_CMD_DO_GRIPPER,
+    mavlink.MAV_CMD_DO_CHANGE_SPEED,
+    mavlink.MAV_CMD_DO_SET_HOME,
+    mavlink.MAV_CMD_DO_LAND_START,
+    mavlink.MAV_CMD_DO_MOUNT_CONFIGURE,
+    mavlink.MAV_CMD_DO_MOUNT_CONTROL,
+    mavlink.MAV_CMD_DO_GIMBAL_MANAGER_PITCHYAW,
+    mavlink.MAV_CMD_DO_GIMBAL_MANAGER_CONFIGURE,
+    mavlink.MAV_CMD_SET_CAMERA_FOCUS,
+    mavlink.MAV_CMD_DO_CONTROL_VIDEO,
+    mavlink.MAV_CMD_OBLIQUE_SURVEY,
+    mavlink.MAV_CMD_DO_SET_CAM_TRIGG_INTERVAL,
+    mavlink.MAV_CMD_SET_CAMERA_MODE,
+    mavlink.MAV_CMD_SET_CAMERA_SOURCE,
+    mavlink.MAV_CMD_DO_VTOL_TRANSITION,
+    mavlink.MAV_CMD_NAV_DELAY,
+    mavlink.MAV_CMD_NAV_RETURN_TO_LAUNCH,
+    mavlink.MAV_CMD_DO_SET_ROI_WPNEXT_OFFSET,
+    mavlink.MAV_CMD_DO_SET_ROI_NONE,
+    mavlink.MAV_CMD_CONDITION_DELAY,
+    mavlink.MAV_CMD_CONDITION_DISTANCE,
+    mavlink.MAV_CMD_DO_SET_ACTUATOR,
+    mavlink.MAV_CMD_DO_AUTOTUNE_ENABLE,
+    mavlink.MAV_CMD_COMPONENT_ARM_DISARM,
+}
 RELATIVE_FRAMES = frozenset(
     {mavlink.MAV_FRAME_GLOBAL_RELATIVE_ALT, mavlink.MAV_FRAME_GLOBAL_RELATIVE_ALT_INT}
 )
-SUPPORTED_FRAMES = RELATIVE_FRAMES | {
-    mavlink.MAV_FRAME_GLOBAL,
-    mavlink.MAV_FRAME_GLOBAL_INT,
-    mavlink.MAV_FRAME_MISSION,
-}
+GLOBAL_FRAMES = RELATIVE_FRAMES | {mavlink.MAV_FRAME_GLOBAL, mavlink.MAV_FRAME_GLOBAL_INT}
+SUPPORTED_FRAMES = GLOBAL_FRAMES | {mavlink.MAV_FRAME_MISSION}
+
+
+def item_result(frame: int, command: int, param1: float) -> int:
+    """MAV_MISSION_RESULT PX4 answers an uploaded item with (MAV_MISSION_ACCEPTED if taken).
+
+    >>> rtl, relative = 20, mavlink.MAV_FRAME_GLOBAL_RELATIVE_ALT_INT
+    >>> item_result(relative, rtl, 0) == mavlink.MAV_MISSION_UNSUPPORTED
+    True
+    >>> item_result(mavlink.MAV_FRAME_MISSION, rtl, 0) == mavlink.MAV_MISSION_ACCEPTED
+    True
+    """
+    if frame in GLOBAL_FRAMES:
+        allowed = GLOBAL_FRAME_COMMANDS
+        roi_modes: tuple[int, ...] = (mavlink.MAV_ROI_LOCATION, mavlink.MAV_ROI_NONE)
+    elif frame == mavlink.MAV_FRAME_MISSION:
+        allowed = MISSION_FRAME_COMMANDS
+        roi_modes = (mavlink.MAV_ROI_NONE, mavlink.MAV_ROI_WPNEXT, mavlink.MAV_ROI_WPINDEX)
+    else:
+        return int(mavlink.MAV_MISSION_UNSUPPORTED_FRAME)
+    if command not in allowed:
+        return int(mavlink.MAV_MISSION_UNSUPPORTED)
+    roi = command in (mavlink.MAV_CMD_NAV_ROI, mavlink.MAV_CMD_DO_SET_ROI)
+    if roi and int(param1) not in roi_modes:
+        return int(mavlink.MAV_MISSION_INVALID_PARAM1)
+    return int(mavlink.MAV_MISSION_ACCEPTED)
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,7 @@ from simulators.geo import LocalFrame
 from simulators.link import LinkFaults, UdpLink
 from simulators.mission_exec import CaptureEvent
 from simulators.mission_server import MissionServer
-from simulators.params import ParamTable, default_params
+from simulators.params import ParamTable, config_from_params, default_params
 from simulators.physics import (
     QUAD_AIRFRAME,
     ROVER_AIRFRAME,
@@ -103,7 +103,9 @@ class SimVehicle:
         )  # fmt: skip
         self._boot_s = clock()
         self.telemetry = Telemetry(self.autopilot, self.sysid, self._boot_ms)
-        self.params = ParamTable(default_params(spec.config, self.sysid))
+        self.params = ParamTable(
+            default_params(spec.config, self.sysid, spec.speedup), self._params_changed
+        )
         self.faults = LinkFaults(seed=spec.sysid)
         self.links: list[UdpLink] = []
         self.status_log: deque[str] = deque(maxlen=200)  # last STATUSTEXTs, for inspection
@@ -114,6 +116,7 @@ class SimVehicle:
         self._last_tick_s = self._boot_s
         self._last_gcs_heartbeat_s: float | None = None
         self._shown_mode = (self.autopilot.mode, self.autopilot.armed)
+        self._shown_landed = self.autopilot.landed_state
         self.mission_server = MissionServer(
             self.sysid, self.plans.__getitem__, self.load_plan, self.set_mission_current
         )
@@ -194,13 +197,19 @@ class SimVehicle:
         self._announce_mode()
 
     def _announce_mode(self) -> None:
-        """A HEARTBEAT at once when the mode or arming changes: at a speedup the 1 Hz (wall)
+        """A HEARTBEAT at once when the mode or arming changes, an EXTENDED_SYS_STATE when the
+        landed state does: at a speedup the 1 Hz (wall)
         heartbeat spans many simulated seconds, and a short mode (a mission that ends in a
         moment) would never be seen by a client confirming it from the heartbeat."""
         shown = (self.autopilot.mode, self.autopilot.armed)
         if shown != self._shown_mode:
             self._shown_mode = shown
             self._broadcast(self.telemetry.heartbeat())
+        landed = self.autopilot.landed_state
+        if landed != self._shown_landed:  # likewise a short TAKEOFF or IN_AIR, as PX4 shows it
+            self._shown_landed = landed
+            self._broadcast(self.telemetry.extended_sys_state())
+            self._broadcast(self.telemetry.global_position())  # where it took off or landed
 
     def stream(self, link: UdpLink, now: float) -> None:
         """Send the messages due on ``link`` (in one datagram)."""
@@ -322,6 +331,14 @@ class SimVehicle:
         }
         link.next_due_s = now
 
+    def _params_changed(self, values: dict[str, tuple[float, int]]) -> None:
+        """A PARAM_SET changes the behaviour at once, as in PX4."""
+        ap = self.autopilot
+        config = config_from_params(values, ap.config, self.spec.speedup)
+        if ap.kind is VehicleKind.QUAD and config.cruise_speed_mps != ap.config.cruise_speed_mps:
+            ap.speed_mps = config.cruise_speed_mps
+        ap.config = config
+
     def _boot_ms(self) -> int:
         return int((self.now_s() - self._boot_s) * 1000) & 0xFFFFFFFF
 
@@ -339,7 +356,7 @@ class SimVehicle:
             ap.mission.load(items)
             self.mission_valid = False
             self._check_due_s = (
-                self.now_s() + self.spec.config.mission_check_wall_s if items else None
+                self.now_s() + self.autopilot.config.mission_check_wall_s if items else None
             )
             if ap.mode is FlightMode.MISSION:
                 ap.hold_here()
@@ -363,7 +380,7 @@ class SimVehicle:
 
     def _datalink_check(self, now: float) -> None:
         last = self._last_gcs_heartbeat_s
-        if last is not None and now - last > self.spec.config.datalink_timeout_wall_s:
+        if last is not None and now - last > self.autopilot.config.datalink_timeout_wall_s:
             self.autopilot.datalink_lost()
 
     # ---- fault injection and inspection ----------------------------------------------------

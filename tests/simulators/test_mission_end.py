@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from pymavlink.dialects.v20 import common as mavlink
 
 from simulators import FlightMode, SimVehicle, Swarm, VehicleSpec
+from simulators.autopilot import LAND_DETECT_S
 from simulators.clock import ManualClock
 from simulators.config import AutopilotConfig
 from simulators.physics import QUAD_AIRFRAME, Setpoint, VehicleKind, initial_state, step
@@ -166,7 +167,8 @@ def test_com_disarm_land_after_a_mission_landing(disarm_s: float) -> None:
     while ap.armed and len(track) < 2000:
         track += _run(v, clock, 0.05, dt_s=0.05)
     touchdown_s = next(t for t, n, _, up, _ in track if up <= 0.05 and n > 5)
-    assert disarm_s <= ap.state.t_s - touchdown_s <= disarm_s + 0.3  # COM_DISARM_LAND
+    # PX4's land detector, then COM_DISARM_LAND
+    assert disarm_s + LAND_DETECT_S <= ap.state.t_s - touchdown_s <= disarm_s + LAND_DETECT_S + 0.3
     assert "Disarmed by landing" in v.status_log
     assert ap.landed_state == 1 and ap.mode is FlightMode.MISSION
     parked = _run(v, clock, 20)

@@ -10,11 +10,12 @@ from pymavlink.dialects.v20 import common as mavlink
 
 from simulators import Swarm, VehicleKind
 from simulators.px4_modes import FlightMode, custom_mode_of, flight_mode_from_custom
+from simulators.swarm import DEFAULT_HOME
 from tests.simulators.conftest import flying, running
 from tests.simulators.mavclient import download, item, mav_client, start_mission, upload
 
 CMD = mavlink
-HOME = (139.6917, 35.6895)
+HOME = DEFAULT_HOME  # what Swarm starts vehicles at
 
 
 async def test_heartbeat_is_a_px4_quad_in_hold_speaking_mavlink2() -> None:
@@ -67,8 +68,10 @@ async def test_arm_takeoff_to_amsl_altitude_land_and_auto_disarm() -> None:
         assert (await client.expect("COMMAND_ACK")).result == mavlink.MAV_RESULT_ACCEPTED
         pos = await client.expect("GLOBAL_POSITION_INT", lambda m: m.relative_alt > 9_000)
         assert pos.alt == pytest.approx((home_amsl_m + 10) * 1000, abs=1000)
-        ext = await client.expect("EXTENDED_SYS_STATE")
-        assert ext.landed_state == mavlink.MAV_LANDED_STATE_IN_AIR
+        # TAKEOFF while it climbs, IN_AIR once it holds at the target (as PX4)
+        await client.expect(
+            "EXTENDED_SYS_STATE", lambda m: m.landed_state == mavlink.MAV_LANDED_STATE_IN_AIR
+        )
         client.command(1, CMD.MAV_CMD_COMPONENT_ARM_DISARM, 0)
         assert (
             await client.expect("COMMAND_ACK")
@@ -78,7 +81,7 @@ async def test_arm_takeoff_to_amsl_altitude_land_and_auto_disarm() -> None:
         await client.expect("STATUSTEXT", lambda m: "Disarmed by landing" in m.text, 10)
         hb = await client.expect("HEARTBEAT")
         assert not hb.base_mode & mavlink.MAV_MODE_FLAG_SAFETY_ARMED
-        assert flight_mode_from_custom(hb.custom_mode) is FlightMode.LAND
+        assert flight_mode_from_custom(hb.custom_mode) is FlightMode.HOLD  # PX4 leaves Land
 
 
 async def test_arming_is_refused_on_low_battery_with_the_reason() -> None:

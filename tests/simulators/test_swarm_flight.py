@@ -23,7 +23,7 @@ async def _fly_one(swarm: Swarm, instance: int) -> float:
         item(0, mavlink.MAV_CMD_NAV_TAKEOFF, 0, 0, 10 + instance, sysid=sysid),
         item(1, lat_deg=lat + d, lon_deg=lon, z=10 + instance, sysid=sysid),
         item(2, lat_deg=lat + d, lon_deg=lon + d, z=10 + instance, sysid=sysid),
-        item(3, mavlink.MAV_CMD_NAV_RETURN_TO_LAUNCH, sysid=sysid),
+        item(3, mavlink.MAV_CMD_NAV_RETURN_TO_LAUNCH, frame=mavlink.MAV_FRAME_MISSION, sysid=sysid),
     ]
     async with mav_client(vehicle.spec.api_ports[1]) as client:
         await client.expect("HEARTBEAT")
