@@ -153,6 +153,7 @@ class FleetWatch:
         self._states: dict[int, LiveVehicle] = {}
         self._status: dict[int, str] = {}
         self._watchers: dict[int, asyncio.Task[None]] = {}
+        self._urls: dict[int, str] = {}
         self._problems: dict[str, str] = {}
         self._published: dict[int, float] = {}
         self._persisted: dict[int, float] = {}
@@ -168,13 +169,15 @@ class FleetWatch:
 
     def link_problems(self) -> list[LinkProblem]:
         """Connections that could not be opened, with the reason."""
-        return [LinkProblem(url, why) for url, why in sorted(self._problems.items())]
+        used = set(self._urls.values())
+        return [LinkProblem(u, why) for u, why in sorted(self._problems.items()) if u in used]
 
     async def stop_flight(
         self, mission_id: int, vehicles: Sequence[VehicleRow], command: VehicleCommand
     ) -> dict[int, str]:
         """Stop the runner flying ``mission_id``, then bring each vehicle back: ``command``
-        (rtl or land) when it is in the air, disarm when it is armed on the ground."""
+        (rtl or land) when it is in the air or a ground robot on the move (``land``: the robot
+        holds where it is), disarm an aircraft armed on the ground."""
         await self.runner.stop_flight(mission_id)
         return {row.id: await self._bring_back(row, command) for row in vehicles if row.id}
 
@@ -185,8 +188,11 @@ class FleetWatch:
             return "no live link: not commanded"
         assert row.id is not None
         state = live_state(row.id, link, self.runner.now(), None)
+        if row.kind == "ground_robot" and command is VehicleCommand.LAND:
+            command = VehicleCommand.HOLD  # a robot "lands" by stopping where it is
         try:
-            if state.airborne or (state.armed and state.landed_state is None):
+            moving = row.kind == "ground_robot" and bool(state.armed)
+            if moving or state.airborne or (state.armed and state.landed_state is None):
                 await action_of(link, command)()
                 return f"{command.value} accepted"
             if state.armed:
@@ -238,9 +244,11 @@ class FleetWatch:
         assert self._tasks is not None
         task = self._tasks.create_task(self._guarded(watched), name=f"watch-{watched.id}")
         self._watchers[watched.id] = task
+        self._urls[watched.id] = watched.mavlink_url
 
     def _unwatch(self, vehicle_id: int) -> None:
         task = self._watchers.pop(vehicle_id, None)
+        self._urls.pop(vehicle_id, None)
         if task is not None:
             task.cancel()
         self._states.pop(vehicle_id, None)

@@ -3,7 +3,8 @@
 Nothing is opened at import time. The lifespan creates the engine, applies the shipped
 migrations, and (when ``settings.run_bridge`` and a runner factory are given) starts the
 in-process mission runner; it plans over the building file last uploaded (kept in the
-database) or else ``settings.buildings_path``. On shutdown it stops the runner and disposes
+database) or else ``settings.buildings_path``, whose planners it prepares in the background
+(``GET /readyz`` answers 200 once they are). On shutdown it stops the runner and disposes
 of the engine.
 """
 
@@ -30,7 +31,7 @@ from fleet.service.errors import BadRequest, Conflict, NotFound, VehicleUnreacha
 from fleet.service.events import EventBus
 from fleet.service.ports import RunnerFactory, VehicleCommandPort
 from fleet.service.routers import ROUTERS
-from fleet.service.routes import use_city
+from fleet.service.routes import keep_city_prepared, use_city
 from fleet.service.settings import Settings
 from fleet.storage.db import make_engine, make_session_factory, migrate
 
@@ -80,12 +81,13 @@ def create_app(
             context.vehicle_port = vehicle_port
         app.state.context = context
         try:
-            if runner_factory is not None and config.run_bridge:
-                async with runner_factory(context) as runner:
-                    context.runner = runner
+            async with keep_city_prepared(context):  # in the background: /readyz tells when
+                if runner_factory is not None and config.run_bridge:
+                    async with runner_factory(context) as runner:
+                        context.runner = runner
+                        yield
+                else:
                     yield
-            else:
-                yield
         finally:
             context.engine.dispose()
 

@@ -8,6 +8,7 @@ from fleet.service.routers import (
     city,
     docks,
     flight_planning,
+    health,
     intents,
     missions,
     scheduling,
@@ -30,4 +31,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     flight_planning.router,
     city.router,
     audit.router,
+    health.router,  # last: a first /readyz walks (and so builds) every router above
 )
