@@ -27,7 +27,6 @@ import asyncio
 import os
 import platform
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator
@@ -39,7 +38,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 from bench_planner import DATA, SHINJUKU, sample_pairs
-from bench_service import SECRET, _drain, _port, tokens
+from bench_service import _drain, spawn, tokens
 
 from airspace.city import City, load_city
 
@@ -57,36 +56,14 @@ class Start:
 @asynccontextmanager
 async def fresh_service(db_url: str, buildings: Path) -> AsyncIterator[tuple[str, float]]:
     """A new service process; yields its base URL and the ``perf_counter`` of its start."""
-    port = _port()
-    env = {
-        **os.environ,
-        "SKYFLEET_DATABASE_URL": db_url,
-        "SKYFLEET_SECRET_KEY": SECRET,
-        "SKYFLEET_ENV": "test",
-        "SKYFLEET_RUN_BRIDGE": "0",
-        "SKYFLEET_BUILDINGS_PATH": str(buildings),
-    }
     started = time.perf_counter()
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "--factory",
-        "fleet.service.app:create_app",
-        "--port",
-        str(port),
-        "--no-access-log",
-        env=env,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    assert process.stderr is not None
-    drain = asyncio.create_task(_drain(process.stderr))
-    try:
-        yield f"http://127.0.0.1:{port}", started
-    finally:
-        process.terminate()
-        await process.wait()
-        drain.cancel()
+    async with spawn(db_url, {"SKYFLEET_BUILDINGS_PATH": str(buildings)}) as (url, process):
+        assert process.stderr is not None
+        drain = asyncio.create_task(_drain(process.stderr))
+        try:
+            yield url, started
+        finally:
+            drain.cancel()
 
 
 async def probe(api: httpx.AsyncClient, path: str, started: float, every_s: float) -> float:

@@ -68,7 +68,25 @@ def _port() -> int:
 
 @asynccontextmanager
 async def serve(db_url: str) -> AsyncIterator[str]:
-    """The service under uvicorn in a subprocess; yields its base URL."""
+    """The service under uvicorn in a subprocess; yields its base URL once started."""
+    async with spawn(db_url) as (url, process):
+        assert process.stderr is not None
+        async for line in process.stderr:
+            if b"Application startup complete" in line:
+                break
+        drain = asyncio.create_task(_drain(process.stderr))
+        try:
+            yield url
+        finally:
+            drain.cancel()
+
+
+@asynccontextmanager
+async def spawn(
+    db_url: str, extra_env: dict[str, str] | None = None
+) -> AsyncIterator[tuple[str, asyncio.subprocess.Process]]:
+    """Start the service under uvicorn (no bridge); yields its base URL and the process,
+    terminated when the block ends."""
     port = _port()
     env = {
         **os.environ,
@@ -76,6 +94,7 @@ async def serve(db_url: str) -> AsyncIterator[str]:
         "SKYFLEET_SECRET_KEY": SECRET,
         "SKYFLEET_ENV": "test",
         "SKYFLEET_RUN_BRIDGE": "0",
+        **(extra_env or {}),
     }
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -89,17 +108,11 @@ async def serve(db_url: str) -> AsyncIterator[str]:
         env=env,
         stderr=asyncio.subprocess.PIPE,
     )
-    assert process.stderr is not None
-    async for line in process.stderr:
-        if b"Application startup complete" in line:
-            break
-    drain = asyncio.create_task(_drain(process.stderr))
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", process
     finally:
         process.terminate()
         await process.wait()
-        drain.cancel()
 
 
 async def _drain(stream: asyncio.StreamReader) -> None:
