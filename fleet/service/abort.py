@@ -42,14 +42,20 @@ class AbortOrder:
 
 
 def _load(
-    context: ServiceContext, mission_id: int, user: Principal
+    context: ServiceContext, mission_id: int, user: Principal, refuse_ended: bool = True
 ) -> tuple[MissionState, list[VehicleRow]]:
-    """The mission's state and its vehicles (those of its legs, else the scheduled one)."""
+    """The mission's state and its vehicles (those of its legs, else the scheduled one).
+
+    Raises:
+        NotFound: no such mission for the caller's operator.
+        Conflict: it has ended (when ``refuse_ended``).
+    """
     with context.sessions() as session:
         mission = session.get(MissionRow, mission_id)
         if mission is None or mission.operator_id != user.operator_id:
             raise NotFound(f"mission {mission_id} not found")
-        _refuse_ended(mission)
+        if refuse_ended:
+            _refuse_ended(mission)
         legs = select(MissionLeg.vehicle_id).where(MissionLeg.mission_id == mission_id)
         ids = {i for i in session.exec(legs) if i is not None}
         if not ids and mission.vehicle_id is not None:
@@ -64,6 +70,25 @@ def _refuse_ended(mission: MissionRow) -> None:
         raise Conflict(
             f"mission {mission.id} is already {mission.state}{why}: there is nothing to abort"
         )
+
+
+async def stop_before_cancel(context: ServiceContext, mission_id: int, user: Principal) -> None:
+    """Before an approved or uploaded mission is cancelled, make the runner forget it: it
+    would otherwise upload, arm and start it at its departure (a vehicle that took off in
+    the meantime is brought home, one armed on the ground disarmed).
+
+    Raises:
+        NotFound: no such mission for the caller's operator.
+        Conflict: it flies (an ended one is refused by the cancellation itself).
+    """
+    state, vehicles = await asyncio.to_thread(_load, context, mission_id, user, False)
+    if state is MissionState.IN_FLIGHT:
+        raise Conflict(
+            f"mission {mission_id} is in flight: abort it (POST /missions/{mission_id}/abort) "
+            "to bring its vehicle back"
+        )
+    if context.live is not None and state in (MissionState.APPROVED, MissionState.UPLOADED):
+        await context.live.stop_flight(mission_id, vehicles, VehicleCommand.RTL)
 
 
 async def abort_mission(

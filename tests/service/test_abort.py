@@ -173,3 +173,29 @@ async def test_abort_before_take_off_releases_the_reservation(service: SimServic
     assert not sim.autopilot.armed and sim.autopilot.state.on_ground
     (entry,) = _audit(context, "mission.abort")
     assert entry.detail["action"] == "land" and entry.detail["intents_ended"] == 1
+
+
+async def test_a_cancelled_uploaded_mission_is_not_flown(service: SimService) -> None:
+    """Cancelled after its upload, before its departure: the runner never arms the vehicle
+    (it used to arm and start it at the departure, the mission already cancelled)."""
+    context, sim = service.context, service.swarm.vehicles[0]
+    acme = headers_for(service)
+    transport = httpx.ASGITransport(app=service.app)
+    async with (
+        httpx.AsyncClient(transport=transport, base_url="http://skyfleet") as api,
+        context.bus.subscribe() as events,
+    ):
+        vehicle_id = await _register(api, service, acme)
+        departure = service.runner.now() + timedelta(seconds=90)
+        mission_id = await asyncio.to_thread(_book, context, vehicle_id, departure)
+        async with asyncio.timeout(30):
+            await _state(events, mission_id, "uploaded")
+        cancelled = await api.post(f"/missions/{mission_id}/cancel", headers=acme)
+        assert cancelled.status_code == 200, cancelled.text
+        assert cancelled.json()["state"] == "cancelled"
+        # watch the vehicle through its reserved departure and a minute of flight after it
+        await service.runner.clock.sleep_until(departure + timedelta(seconds=60))
+        assert not sim.autopilot.armed and sim.autopilot.state.on_ground
+        shown = (await api.get(f"/missions/{mission_id}", headers=acme)).json()
+        assert shown["state"] == "cancelled"
+        assert [leg["intent_state"] for leg in shown["legs"]] == ["Ended"]

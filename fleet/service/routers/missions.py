@@ -6,11 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 from sqlmodel import Session, select
+from starlette.concurrency import run_in_threadpool
 
 from fleet import lifecycle
 from fleet.lifecycle import MissionState
 from fleet.service import approval_kinds
-from fleet.service.abort import AbortOrder, abort_mission
+from fleet.service.abort import AbortOrder, abort_mission, stop_before_cancel
+from fleet.service.context import ServiceContext
 from fleet.service.deps import Commander, ContextDep, CurrentUser, Dispatcher, SessionDep, owned
 from fleet.service.errors import NotFound
 from fleet.service.events import EventBus
@@ -77,23 +79,30 @@ def get_mission(mission_id: RowId, session: SessionDep, user: CurrentUser) -> Mi
 
 
 @router.post("/{mission_id}/cancel", response_model=MissionPublic)
-def cancel_mission(
+async def cancel_mission(
     mission_id: RowId,
-    session: SessionDep,
     context: ContextDep,
     user: Commander,
     body: CancelRequest | None = None,
 ) -> MissionPublic:
-    """Cancel a mission that has not taken off; its intents are ended."""
-    owned(session, MissionRow, mission_id, user)
+    """Cancel a mission that has not taken off; the runner forgets it and its intents are
+    ended. 409 once it flies (abort it instead) or has ended."""
     reason = (body or CancelRequest()).reason
-    mission = lifecycle.cancel(
-        session, mission_id, user.actor, reason, commit=False, clock=context.clock
-    )
-    end_mission_intents(session, mission_id, actor=user.actor, now=context.clock())
-    session.commit()
-    context.bus.publish_mission_state(mission)
-    return _public(session, mission, with_legs=True)
+    await stop_before_cancel(context, mission_id, user)
+    return await run_in_threadpool(_cancel, context, mission_id, user, reason)
+
+
+def _cancel(
+    context: ServiceContext, mission_id: int, user: Principal, reason: str
+) -> MissionPublic:
+    with context.sessions() as session:
+        mission = lifecycle.cancel(
+            session, mission_id, user.actor, reason, commit=False, clock=context.clock
+        )
+        end_mission_intents(session, mission_id, actor=user.actor, now=context.clock())
+        session.commit()
+        context.bus.publish_mission_state(mission)
+        return _public(session, mission, with_legs=True)
 
 
 @router.post("/{mission_id}/abort", response_model=MissionPublic)
