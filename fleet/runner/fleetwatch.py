@@ -16,7 +16,8 @@ on the ground and disarmed. ``discovered`` vehicles keep that status until regis
 
 The watcher installs itself as ``context.live`` (:class:`~fleet.service.live.LiveFleet`):
 it also stops a mission's flight and brings its vehicles back for ``POST
-/missions/{id}/abort``.
+/missions/{id}/abort`` (the intent of a vehicle sent home stays live, Contingent, until the
+vehicle is on the ground and disarmed: :mod:`fleet.runner.recall`).
 """
 
 from __future__ import annotations
@@ -24,24 +25,26 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from firmware_bridge.errors import BridgeError
 from firmware_bridge.vehicle import Vehicle
+from fleet.runner import recall
 from fleet.runner.response import action_of
 from fleet.runner.store import save_telemetry, set_vehicle_status
 from fleet.service.live import LinkHealth, LinkProblem, LiveVehicle
 from fleet.service.ports import VehicleCommand
-from fleet.storage.tables import Telemetry, VehicleRow
+from fleet.storage.tables import IntentRow, Telemetry, VehicleRow
 
 if TYPE_CHECKING:
     from fleet.runner.runner import MissionRunner
 
+T = TypeVar("T")
 UNREPORTED = ("registered", "discovered")
 """Statuses that say nothing about the vehicle's flight state (left until it is heard)."""
 
@@ -179,7 +182,22 @@ class FleetWatch:
         (rtl or land) when it is in the air or a ground robot on the move (``land``: the robot
         holds where it is), disarm an aircraft armed on the ground."""
         await self.runner.stop_flight(mission_id)
-        return {row.id: await self._bring_back(row, command) for row in vehicles if row.id}
+        done = {row.id: await self._bring_back(row, command) for row in vehicles if row.id}
+        if any(outcome.endswith(" accepted") for outcome in done.values()):
+            why = f"stopped by its operator: vehicle told to {command.value}"
+            now = self.runner.now()
+            for row in await self._db(recall.returning, mission_id, why, now=now):
+                self._intent_state(row)
+        return done
+
+    def _intent_state(self, row: IntentRow) -> None:
+        self.runner.context.bus.emit(
+            "intent.state",
+            row.operator_id,
+            intent_id=row.id,
+            mission_id=row.mission_id,
+            state=row.state,
+        )
 
     async def _bring_back(self, row: VehicleRow, command: VehicleCommand) -> str:
         pool = self.runner.pool
@@ -319,10 +337,13 @@ class FleetWatch:
     async def _set_status(self, watched: Watched, status: str) -> None:
         self._status[watched.id] = status
         now = self.runner.now()
-        await self._db(lambda s: set_vehicle_status(s, watched.id, status, now=now))
+        await self._db(set_vehicle_status, watched.id, status, now=now)
         self.runner.context.bus.emit(
             "vehicle.status", watched.operator_id, vehicle_id=watched.id, status=status
         )
+        if status == "idle":  # back on the ground after a stopped flight: its airspace ends
+            for row in await self._db(recall.landed, watched.id, now=now):
+                self._intent_state(row)
 
     def _publish(self, watched: Watched, state: LiveVehicle) -> None:
         self.runner.context.bus.emit(
@@ -342,13 +363,12 @@ class FleetWatch:
             battery_pct=state.battery_pct,
         )
 
-    async def _db(self, fn: Any, *args: Any) -> None:
-        def call() -> None:
-            session: Session
+    async def _db(self, fn: Callable[..., T], *args: Any, **kw: Any) -> T:
+        def call() -> T:
             with self.runner.db_lock, self.runner.context.sessions() as session:
-                fn(session, *args)
+                return fn(session, *args, **kw)
 
-        await asyncio.to_thread(call)
+        return await asyncio.to_thread(call)
 
 
 def _discrete(state: LiveVehicle) -> tuple[object, ...]:

@@ -2,9 +2,9 @@
 
 - uploaded or in flight: the runner stops flying it, each of its vehicles in the air is told
   to return to launch (or to land where it is), one armed on the ground is disarmed; the
-  mission ends ``aborted`` with the reason and its intents are ended (the airspace is
-  released: the vehicle flies home under the operator's command, as after the runner's own
-  recalls);
+  mission ends ``aborted`` with the reason; the intent of a vehicle flying back stays live,
+  ``Contingent`` (off-nominal), until it is on the ground and disarmed, when the runner's
+  fleet watcher ends it; any other intent is ended at once;
 - approved (or not yet approved): the runner forgets it before it uploads anything, its
   reservation is released and it ends ``cancelled`` with the reason.
 
@@ -20,15 +20,16 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from airspace.intents import IntentState
 from fleet import lifecycle
 from fleet.lifecycle import TERMINAL, MissionState
 from fleet.service.context import ServiceContext
 from fleet.service.errors import Conflict, NotFound
-from fleet.service.intent_store import end_mission_intents
+from fleet.service.intent_store import end_intent, end_mission_intents
 from fleet.service.ports import VehicleCommand
 from fleet.service.security import Principal
 from fleet.storage.audit import record
-from fleet.storage.tables import MissionLeg, MissionRow, VehicleRow
+from fleet.storage.tables import IntentRow, MissionLeg, MissionRow, VehicleRow
 
 FLYING = (MissionState.UPLOADED, MissionState.IN_FLIGHT)
 
@@ -142,7 +143,8 @@ def _persist(
         before = mission.state
         target = MissionState.ABORTED if MissionState(before) in FLYING else MissionState.CANCELLED
         why = f"{order.reason} (abort by {user.actor}: {order.command.value})"
-        ended = end_mission_intents(session, mission_id, actor=user.actor, now=now)
+        returning = any(outcome.endswith(" accepted") for outcome in outcomes.values())
+        ended = _end_intents(session, mission_id, user, now, keep_contingent=returning)
         _audit(session, mission, user, order, {"vehicles": outcomes, "intents_ended": ended}, now)
         mission = lifecycle.advance(
             session, mission_id, target, user.actor, why[:500], commit=False, clock=lambda: now
@@ -150,6 +152,24 @@ def _persist(
         session.commit()
         session.refresh(mission)
         return mission
+
+
+def _end_intents(
+    session: Session, mission_id: int, user: Principal, now: datetime, *, keep_contingent: bool
+) -> int:
+    """End the mission's live intents; with ``keep_contingent`` those of vehicles flying back
+    stay (the runner ends them once the vehicle is down)."""
+    if not keep_contingent:
+        return end_mission_intents(session, mission_id, actor=user.actor, now=now)
+    query = select(IntentRow).where(
+        IntentRow.mission_id == mission_id,
+        col(IntentRow.live),
+        IntentRow.state != IntentState.CONTINGENT.value,
+    )
+    rows = list(session.exec(query))
+    for row in rows:
+        end_intent(session, row, actor=user.actor, now=now)
+    return len(rows)
 
 
 def _audit(

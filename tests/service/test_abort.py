@@ -4,7 +4,8 @@ End to end on real loopback UDP (simulator port offset 1917), on SQLite and Post
 service with its runner flies a reserved flight on a simulated quad; mid-flight the operator
 aborts it. The runner stops flying it, the quad returns to launch and lands at home (the API
 shows it ``idle``, disarmed, on the ground), the mission is ``aborted`` with the reason, its
-intent ``Ended``, and the abort is audited with what the vehicle did. A mission not yet
+intent ``Contingent`` while the quad flies back and ``Ended`` once it is down, and the abort
+is audited with what the vehicle did. A mission not yet
 started is cancelled and its reservation released; an ended one is a 409.
 """
 
@@ -130,10 +131,13 @@ async def test_abort_mid_flight_brings_the_vehicle_home(service: SimService) -> 
         mission = aborted.json()
         assert mission["state"] == "aborted"
         assert "gusts over the river" in mission["state_reason"]
-        assert [leg["intent_state"] for leg in mission["legs"]] == ["Ended"]
+        # flying home off its route: its airspace stays reserved, off-nominal, until it lands
+        assert [leg["intent_state"] for leg in mission["legs"]] == ["Contingent"]
 
         async with asyncio.timeout(60):
             await _status(events, vehicle_id, "idle")  # landed at home and disarmed
+            ended = await anext(e async for e in events if e.kind == "intent.state")
+        assert (ended.data["mission_id"], ended.data["state"]) == (mission_id, "Ended")
     state = sim.autopilot.state
     assert state.on_ground and not sim.autopilot.armed
     assert abs(state.north_m) < 2.0 and abs(state.east_m) < 2.0
@@ -142,6 +146,8 @@ async def test_abort_mid_flight_brings_the_vehicle_home(service: SimService) -> 
         assert shown["status"] == "idle"
         assert shown["telemetry"]["armed"] is False
         assert shown["telemetry"]["landed_state"] == "on_ground"
+        legs = (await api.get(f"/missions/{mission_id}", headers=acme)).json()["legs"]
+        assert [leg["intent_state"] for leg in legs] == ["Ended"]
         again = await api.post(f"/missions/{mission_id}/abort", headers=acme)
         assert again.status_code == 409
         assert "already aborted" in again.json()["detail"]
