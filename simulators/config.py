@@ -39,7 +39,9 @@ class AutopilotConfig:
         low_battery_action / critical_battery_action: what each level triggers in the air.
         datalink_loss_action: NAV_DLL_ACT; datalink_timeout_wall_s: COM_DL_LOSS_T.
         geofence_action: GF_ACTION.
-        mission_check_wall_s: how long PX4's asynchronous mission check takes after upload.
+        mission_check_wall_s: how long PX4's asynchronous mission check takes after upload
+            (0: done at once, as PX4 SITL on the ground showed; a mode change asked for while
+            it runs is accepted, then rejected once it ends, as PX4 does then).
     """
 
     takeoff_alt_m: float = 2.5
@@ -62,4 +64,4 @@ class AutopilotConfig:
     datalink_loss_action: FailsafeAction = FailsafeAction.NONE
     datalink_timeout_wall_s: float = 10.0
     geofence_action: FailsafeAction = FailsafeAction.HOLD
-    mission_check_wall_s: float = 0.3
+    mission_check_wall_s: float = 0.0

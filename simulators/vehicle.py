@@ -360,6 +360,8 @@ class SimVehicle:
             )
             if ap.mode is FlightMode.MISSION:
                 ap.hold_here()
+            if self._check_due_s is not None and ap.config.mission_check_wall_s <= 0:
+                self._mission_check(self._check_due_s)  # done before the next request, as PX4
 
     def _mission_check(self, now: float) -> None:
         if self._check_due_s is None or now < self._check_due_s:

@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 from pymavlink.dialects.v20 import common as mavlink
 
-from simulators import Swarm, VehicleKind
+from simulators import AutopilotConfig, Swarm, VehicleKind
 from simulators.px4_modes import FlightMode, custom_mode_of, flight_mode_from_custom
 from simulators.swarm import DEFAULT_HOME
 from tests.simulators.conftest import flying, running
@@ -159,8 +159,10 @@ async def test_plans_round_trip_for_mission_fence_and_rally() -> None:
 
 
 async def test_mission_mode_right_after_upload_is_accepted_then_rejected_until_checked() -> None:
+    """With a check that takes time (PX4 in the air can take some), a mode change during it."""
     lon, lat = HOME
-    async with flying(Swarm(1, port_offset=1645)) as (_, client):
+    slow_check = AutopilotConfig(mission_check_wall_s=0.3)
+    async with flying(Swarm(1, port_offset=1645, config=slow_check)) as (_, client):
         items = [item(0, lat_deg=lat + 0.0003, lon_deg=lon, z=15)]
         assert await upload(client, items) == mavlink.MAV_MISSION_ACCEPTED
         client.command(1, CMD.MAV_CMD_DO_SET_MODE, 1, 4, 4)
@@ -171,6 +173,19 @@ async def test_mission_mode_right_after_upload_is_accepted_then_rejected_until_c
         hb = await client.expect("HEARTBEAT")
         assert flight_mode_from_custom(hb.custom_mode) is FlightMode.HOLD
         client.command(1, CMD.MAV_CMD_DO_SET_MODE, 1, 4, 4)  # the check is done now
+        assert (await client.expect("COMMAND_ACK")).result == mavlink.MAV_RESULT_ACCEPTED
+        await client.expect(
+            "HEARTBEAT", lambda m: m.custom_mode == custom_mode_of(FlightMode.MISSION)
+        )
+
+
+async def test_mission_mode_right_after_upload_is_accepted_at_once_by_default() -> None:
+    """PX4 SITL on the ground checks a new mission before the next request comes."""
+    lon, lat = HOME
+    async with flying(Swarm(1, port_offset=1646)) as (_, client):
+        items = [item(0, lat_deg=lat + 0.0003, lon_deg=lon, z=15)]
+        assert await upload(client, items) == mavlink.MAV_MISSION_ACCEPTED
+        client.command(1, CMD.MAV_CMD_DO_SET_MODE, 1, 4, 4)
         assert (await client.expect("COMMAND_ACK")).result == mavlink.MAV_RESULT_ACCEPTED
         await client.expect(
             "HEARTBEAT", lambda m: m.custom_mode == custom_mode_of(FlightMode.MISSION)
