@@ -12,6 +12,7 @@ import asyncio
 import math
 import time
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
@@ -55,8 +56,10 @@ def prepare_city(context: ServiceContext) -> bool:
     planner, ground, city = context.planner, context.ground_planner, context.city
     if planner is None or ground is None or city is None:
         return False
-    planner.prepare()
-    ground.layer(ground.ground_high_amsl_m)
+    with ThreadPoolExecutor(1) as pool:  # the two overlap (shapely releases the GIL): -25 %
+        street = pool.submit(ground.layer, ground.ground_high_amsl_m)
+        planner.prepare()
+        street.result()
     if city.buildings:
         _warm_up(planner, ground, city)
     if context.planner is not planner:
