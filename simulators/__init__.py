@@ -31,8 +31,9 @@ client sent from (messages from other autopilots do not redirect it). Big fleets
 
 Telemetry rates are PX4's "normal" stream set per wall-clock second
 (``rates="low"`` for big fleets); ``speedup`` accelerates only the vehicle (physics, battery,
-hold times, landing disarm), while link timeouts (GCS heartbeat loss, mission protocol retries,
-the asynchronous mission check) run in wall time.
+hold times, landing and pre-flight disarm), while link timeouts (GCS heartbeat loss, mission
+protocol retries, a slow mission check) run in wall time. What the simulator shares with PX4 is
+proven against real PX4 SITL by ``tests/px4_diff``; ``simulators/README.md`` lists what differs.
 
 In-process use::
 
