@@ -30,6 +30,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, select
 
 from firmware_bridge.errors import BridgeError
@@ -246,7 +247,13 @@ class FleetWatch:
                 self._unwatch(vehicle_id)
             elif event.kind in ("vehicle.registered", "vehicle.discovered", "vehicle.updated"):
                 self._unwatch(vehicle_id)
-                for watched in await asyncio.to_thread(self._load, vehicle_id):
+                try:
+                    found = await asyncio.to_thread(self._load, vehicle_id)
+                except SQLAlchemyError as exc:
+                    why = f"vehicle {vehicle_id} not watched: {type(exc).__name__}: {exc}"
+                    self.runner.context.bus.emit("runner.error", event.operator_id, reason=why)
+                    continue
+                for watched in found:
                     self._watch(watched)
 
     def _load(self, vehicle_id: int | None) -> list[Watched]:
@@ -277,13 +284,18 @@ class FleetWatch:
             await self._watch_one(watched)
         except (BridgeError, OSError) as exc:
             self._problems[watched.mavlink_url] = str(exc)
-            self.runner.context.bus.emit(
-                "runner.error",
-                watched.operator_id,
-                vehicle_id=watched.id,
-                url=watched.mavlink_url,
-                reason=str(exc),
-            )
+            self._report(watched, str(exc))
+        except Exception as exc:  # a bug here must not end the runner's task group
+            self._report(watched, f"no longer followed: {type(exc).__name__}: {exc}")
+
+    def _report(self, watched: Watched, reason: str) -> None:
+        self.runner.context.bus.emit(
+            "runner.error",
+            watched.operator_id,
+            vehicle_id=watched.id,
+            url=watched.mavlink_url,
+            reason=reason,
+        )
 
     async def _watch_one(self, watched: Watched) -> None:
         pool = self.runner.pool
@@ -317,15 +329,18 @@ class FleetWatch:
         self._states[watched.id] = state
         changed = previous is None or _discrete(previous) != _discrete(state)
         now = time.monotonic()
-        if changed or now - self._published.get(watched.id, 0.0) >= self.publish_period_s:
-            self._published[watched.id] = now
-            await self._follow_status(watched, state)
-            self._publish(watched, state)
-        if changed or now - self._persisted.get(watched.id, 0.0) >= self.persist_period_s:
-            self._persisted[watched.id] = now
-            row = telemetry_row(state)
-            if row is not None:
-                await self._db(save_telemetry, row)
+        try:
+            if changed or now - self._published.get(watched.id, 0.0) >= self.publish_period_s:
+                self._published[watched.id] = now
+                await self._follow_status(watched, state)
+                self._publish(watched, state)
+            if changed or now - self._persisted.get(watched.id, 0.0) >= self.persist_period_s:
+                self._persisted[watched.id] = now
+                row = telemetry_row(state)
+                if row is not None:
+                    await self._db(save_telemetry, row)
+        except SQLAlchemyError as exc:  # e.g. deleted meanwhile, or the database is down
+            self._report(watched, f"not stored: {type(exc).__name__}: {exc}"[:500])
 
     async def _follow_status(self, watched: Watched, state: LiveVehicle) -> None:
         if self.runner.vehicle_busy(watched.id):

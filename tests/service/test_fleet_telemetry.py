@@ -123,3 +123,23 @@ async def test_a_command_changes_the_mode_the_api_shows(service: SimService) -> 
             await telemetry_until(events, vehicle_id, mode="hold")
         shown = (await api.get(f"/vehicles/{vehicle_id}", headers=acme)).json()
         assert shown["telemetry"]["mode"] == sim.autopilot.mode.value == "hold"
+
+
+async def test_a_watched_vehicle_can_be_deleted_and_registered_again(service: SimService) -> None:
+    """Deleting a vehicle the watcher follows (it stores its telemetry every few seconds)
+    leaves the runner running: registered again, it is followed again."""
+    acme = headers_for(service)
+    transport = httpx.ASGITransport(app=service.app)
+    async with (
+        httpx.AsyncClient(transport=transport, base_url="http://skyfleet") as api,
+        service.context.bus.subscribe() as events,
+    ):
+        body = vehicle_body("quad", mavlink_url=service.gcs_url, system_id=1)
+        for _ in range(2):
+            vehicle_id = (await api.post("/vehicles", json=body, headers=acme)).json()["id"]
+            async with asyncio.timeout(15):
+                await telemetry_until(events, vehicle_id, status="idle")
+            deleted = await api.delete(f"/vehicles/{vehicle_id}", headers=acme)
+            assert deleted.status_code == 204
+        assert (await api.get("/readyz")).status_code == 200
+        assert not service.runner.fleetwatch.link_problems()
