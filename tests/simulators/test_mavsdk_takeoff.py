@@ -7,10 +7,6 @@ set. The same flow runs against PX4 SITL in ``tests/px4_diff/test_mavsdk.py``. P
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
-from typing import Any
-
 import pytest
 
 from simulators import Swarm
@@ -18,20 +14,14 @@ from tests.simulators.conftest import running
 
 pytest.importorskip("mavsdk.asyncio")
 
-from mavsdk.asyncio import ComponentType, Configuration, Mavsdk  # noqa: E402
-from mavsdk.asyncio.plugins.action import ActionAsync  # noqa: E402
-from mavsdk.asyncio.plugins.param import ParamAsync  # noqa: E402
-from mavsdk.asyncio.plugins.telemetry import FlightMode, TelemetryAsync  # noqa: E402
+from mavsdk.asyncio import ComponentType, Configuration, Mavsdk
+from mavsdk.asyncio.plugins.action import ActionAsync
+from mavsdk.asyncio.plugins.param import ParamAsync
+from mavsdk.asyncio.plugins.telemetry import FlightMode, TelemetryAsync
+
+from tests.interop.test_mavsdk import _first
 
 PORT_OFFSET = 1950
-
-
-async def _first(stream: AsyncIterator[Any], accept: Any = lambda value: True) -> Any:
-    async with asyncio.timeout(40):
-        async for value in stream:
-            if accept(value):
-                return value
-    raise AssertionError("stream ended")
 
 
 async def mavsdk_takeoff_to_10_m(url: str) -> tuple[float, float, float]:
