@@ -179,11 +179,18 @@ class FleetWatch:
     async def stop_flight(
         self, mission_id: int, vehicles: Sequence[VehicleRow], command: VehicleCommand
     ) -> dict[int, str]:
-        """Stop the runner flying ``mission_id``, then bring each vehicle back: ``command``
-        (rtl or land) when it is in the air or a ground robot on the move (``land``: the robot
-        holds where it is), disarm an aircraft armed on the ground."""
-        await self.runner.stop_flight(mission_id)
-        done = {row.id: await self._bring_back(row, command) for row in vehicles if row.id}
+        """Stop the runner flying ``mission_id``, then bring back each vehicle one of its legs
+        held: ``command`` (rtl or land) when it is in the air or a ground robot on the move
+        (``land``: the robot holds where it is), disarm an aircraft armed on the ground. A
+        vehicle no leg of it holds (still flying an earlier mission, or done) is left alone."""
+        held = await self.runner.stop_flight(mission_id)
+        done = {
+            row.id: await self._bring_back(row, command)
+            if row.id in held
+            else "not flying this mission: not commanded"
+            for row in vehicles
+            if row.id
+        }
         if any(outcome.endswith(" accepted") for outcome in done.values()):
             why = f"stopped by its operator: vehicle told to {command.value}"
             now = self.runner.now()

@@ -117,6 +117,7 @@ class MissionRunner:
         self._locks: dict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._active: set[int] = set()
         self._flights: dict[int, asyncio.Task[None]] = {}
+        self._holders: dict[int, int] = {}  # vehicle id -> the mission whose leg holds it
         self.fleetwatch = FleetWatch(self)
         """Every vehicle's link and latest telemetry, idle or flying (``context.live``)."""
         self._records: dict[int, VehicleRecord] = {}
@@ -190,17 +191,29 @@ class MissionRunner:
             self._active.discard(work.mission_id)
             self._flights.pop(work.mission_id, None)
 
-    async def stop_flight(self, mission_id: int) -> None:
-        """Stop flying ``mission_id`` now (its vehicles are left as they are; an abort)."""
+    async def stop_flight(self, mission_id: int) -> list[int]:
+        """Stop flying ``mission_id`` now (an abort); the ids of the vehicles its legs held
+        (uploading, flying or landing them), left as they are."""
+        held = [v for v, m in self._holders.items() if m == mission_id]
         task = self._flights.get(mission_id)
         if task is not None and not task.done():
             task.cancel()
             await asyncio.wait({task})
+        return held
 
     def vehicle_busy(self, vehicle_id: int) -> bool:
         """Whether a mission leg holds the vehicle (uploading, flying or landing it)."""
-        lock = self._locks.get(vehicle_id)
-        return lock is not None and lock.locked()
+        return vehicle_id in self._holders
+
+    @contextlib.asynccontextmanager
+    async def _holding(self, vehicle_id: int, mission_id: int) -> AsyncIterator[None]:
+        """One leg at a time on a vehicle: hold it for ``mission_id`` while the block runs."""
+        async with self._locks[vehicle_id]:
+            self._holders[vehicle_id] = mission_id
+            try:
+                yield
+            finally:
+                del self._holders[vehicle_id]
 
     def _vehicles(self, work: MissionWork) -> dict[int, VehicleRecord]:
         with self.context.sessions() as session:
@@ -243,7 +256,7 @@ class MissionRunner:
             await event.wait()
         if not resume:  # queue for the vehicle shortly before departure: legs take it in order
             await self.clock.sleep_until(plan.route.departure - UPLOAD_LEAD)
-        async with self._locks[vehicle.id]:
+        async with self._holding(vehicle.id, plan.mission_id):
             link = await self._pool.vehicle(vehicle.mavlink_url, vehicle.system_id)
             await self._set_rates(vehicle.id, link)
             factor, margin_s = self._timeout
