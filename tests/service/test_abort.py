@@ -205,3 +205,31 @@ async def test_a_cancelled_uploaded_mission_is_not_flown(service: SimService) ->
         shown = (await api.get(f"/missions/{mission_id}", headers=acme)).json()
         assert shown["state"] == "cancelled"
         assert [leg["intent_state"] for leg in shown["legs"]] == ["Ended"]
+
+
+async def test_aborting_the_next_mission_leaves_the_flying_one_alone(service: SimService) -> None:
+    """The quad flies mission A; mission B, approved on it for later, is aborted: B is
+    cancelled, the quad is not commanded and A completes."""
+    context, sim = service.context, service.swarm.vehicles[0]
+    acme = headers_for(service)
+    transport = httpx.ASGITransport(app=service.app)
+    async with (
+        httpx.AsyncClient(transport=transport, base_url="http://skyfleet") as api,
+        context.bus.subscribe() as events,
+    ):
+        vehicle_id = await _register(api, service, acme)
+        now = service.runner.now()
+        flying = await asyncio.to_thread(_book, context, vehicle_id, now + timedelta(seconds=70))
+        later = await asyncio.to_thread(_book, context, vehicle_id, now + timedelta(hours=2))
+        async with asyncio.timeout(30):
+            await _state(events, flying, "in_flight")
+            while sim.autopilot.state.up_m < 20.0:
+                await telemetry_until(events, vehicle_id)
+        aborted = await api.post(f"/missions/{later}/abort", headers=acme)
+        assert aborted.status_code == 200, aborted.text
+        assert aborted.json()["state"] == "cancelled"
+        assert sim.autopilot.mode.value == "mission"
+        async with asyncio.timeout(60):
+            await _state(events, flying, "completed")
+    (entry,) = _audit(context, "mission.abort")
+    assert entry.detail["vehicles"] == {str(vehicle_id): "not flying this mission: not commanded"}
