@@ -168,4 +168,6 @@ class TelemetryDecoder:
         text = msg.text
         if isinstance(text, bytes):
             text = text.decode("utf-8", "replace")
-        self.t.status_text.publish(StatusText(msg.severity, text.rstrip("\x00"), self.clock()))
+        # PX4 ends many texts with a tab ("Armed by external command\t"): not part of the words
+        text = text.rstrip("\x00").rstrip()
+        self.t.status_text.publish(StatusText(msg.severity, text, self.clock()))

@@ -8,7 +8,7 @@ accepted as-is so a downloaded mission round-trips.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import IntEnum
 
 
@@ -89,3 +89,45 @@ class MissionItem:
     def lon_deg(self) -> float:
         """Longitude in degrees (``y``)."""
         return self.y
+
+
+WITHOUT_POSITION = frozenset(
+    {
+        MavCmd.NAV_RETURN_TO_LAUNCH,
+        MavCmd.NAV_DELAY,
+        MavCmd.CONDITION_YAW,
+        MavCmd.DO_SET_MODE,
+        MavCmd.DO_JUMP,
+        MavCmd.DO_CHANGE_SPEED,
+        MavCmd.DO_SET_SERVO,
+        MavCmd.DO_SET_ROI_NONE,
+        MavCmd.DO_MOUNT_CONTROL,
+        MavCmd.DO_SET_CAM_TRIGG_DIST,
+        MavCmd.DO_FENCE_ENABLE,
+        MavCmd.DO_GIMBAL_MANAGER_PITCHYAW,
+        MavCmd.IMAGE_START_CAPTURE,
+        MavCmd.IMAGE_STOP_CAPTURE,
+    }
+)
+"""Mission commands that carry no position: PX4 takes them only in ``MAV_FRAME_MISSION``."""
+
+
+def in_px4_frame(item: MissionItem) -> MissionItem:
+    """``item`` with ``MAV_FRAME_MISSION`` if its command carries no position.
+
+    PX4 answers an upload holding such a command in a global frame (e.g. an RTL or a
+    DO_CHANGE_SPEED in ``MAV_FRAME_GLOBAL_RELATIVE_ALT``) with ``MAV_MISSION_UNSUPPORTED``
+    (measured on PX4 SITL for every command of :data:`WITHOUT_POSITION` we send). Params 5-7
+    keep the values they had on the wire (a global frame carries ``x``/``y`` as degE7).
+    Other items are returned as they are.
+
+    >>> in_px4_frame(MissionItem(MavCmd.NAV_RETURN_TO_LAUNCH)).frame == MavFrame.MISSION
+    True
+    >>> in_px4_frame(MissionItem(MavCmd.NAV_WAYPOINT)).frame == MavFrame.GLOBAL_RELATIVE_ALT_INT
+    True
+    """
+    if item.command in WITHOUT_POSITION and item.frame != MavFrame.MISSION:
+        scale = 1e7 if item.frame in set(MavFrame) else 1.0  # every named frame but this is global
+        x, y = (round(v * scale) for v in (item.x, item.y))
+        return replace(item, frame=MavFrame.MISSION, x=float(x), y=float(y))
+    return item

@@ -153,10 +153,10 @@ async def _fly_plan(
 
 
 async def _upload(vehicle: Vehicle, plan: QgcPlan, echo: Callable[[str], Any]) -> None:
-    from firmware_bridge.mission_item import MissionType
+    from firmware_bridge.mission_item import MissionType, in_px4_frame
     from fleet.qgc_plan import fence_items, rally_items
 
-    await vehicle.upload_mission(plan.mission_items)
+    await vehicle.upload_mission([in_px4_frame(item) for item in plan.mission_items])
     echo(f"mission uploaded: {len(plan.mission_items)} items")
     fence = fence_items(plan)
     if fence:
@@ -171,14 +171,32 @@ async def _upload(vehicle: Vehicle, plan: QgcPlan, echo: Callable[[str], Any]) -
 async def _launch(
     vehicle: Vehicle, items: tuple[MissionItem, ...], echo: Callable[[str], Any]
 ) -> None:
+    """Start the mission so that the take-off follows the arming at once: PX4 disarms a
+    vehicle armed on the ground without a take-off after COM_DISARM_PRFLT (10 s)."""
     first_nav = next(item for item in items if item.command in _NAV_POSITIONAL)
     await vehicle.telemetry.position.wait_for(lambda _p: True, timeout_s=10.0)
-    await vehicle.arm()
-    if first_nav.command != 22 and not vehicle.info.is_rover:  # no NAV_TAKEOFF: take off first
+    if first_nav.command == 22 or vehicle.info.is_rover:
+        await vehicle.start_mission()  # in Mission mode, arming starts the mission
+        await _arm_confirmed(vehicle)
+    else:  # no NAV_TAKEOFF: take off first
+        await _arm_confirmed(vehicle)
         await vehicle.takeoff(max(first_nav.z, 2.5))
         echo(f"taking off to {max(first_nav.z, 2.5):g} m")
-    await vehicle.start_mission()
+        await vehicle.start_mission()
     echo("mission started")
+
+
+async def _arm_confirmed(vehicle: Vehicle, timeout_s: float = 3.0) -> None:
+    """Arm and wait for the heartbeat to show it (PX4 sends one a second)."""
+    await vehicle.arm()
+    try:
+        await vehicle.telemetry.armed.wait_for(lambda s: s.armed, timeout_s)
+    except TimeoutError:
+        said = vehicle.telemetry.status_text.latest
+        why = "" if said is None else f" (vehicle said: {said.text})"
+        raise FlightFailed(
+            f"arming not shown by the heartbeat within {timeout_s:g} s{why}"
+        ) from None
 
 
 async def _monitor(

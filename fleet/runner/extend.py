@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from airspace.extension import ExtensionSettings, LateFlight, Projection
 from airspace.intents import IntentState, OperationalIntent, transition
-from firmware_bridge.telemetry import Position
+from firmware_bridge.telemetry import LandedState, Position
 from fleet.runner.conformance import ACTOR, FlightConformance
 from fleet.runner.flight import LegPlan
 from fleet.service.reservations import Refused, VolumeUpdate, update_volumes
@@ -46,7 +46,7 @@ class Extender:
         monitor sees the fix, so an extended flight never turns Nonconforming)."""
         now = self.runner.now()
         intent = watch.intent
-        if intent.state is not IntentState.ACTIVATED:
+        if intent.state is not IntentState.ACTIVATED or self._grounded(plan):
             return
         key = (plan.mission_id, plan.seq)
         flight = self._flights.get(key)
@@ -60,6 +60,18 @@ class Extender:
             return
         await self._book(plan, watch, flight, transition(intent, intent.state, volumes=volumes),
                          projection)  # fmt: skip
+
+    def _grounded(self, plan: LegPlan) -> bool:
+        """Whether the vehicle is on the ground or disarmed: a flight that has not taken off
+        (or has landed) is not late in the air, and its airspace is not extended; a launch
+        that fails ends the intent instead (:mod:`fleet.runner.launch`)."""
+        link = self.runner.link_of(plan)
+        if link is None or not plan.flies:
+            return False
+        armed = link.telemetry.armed.latest
+        landed = link.telemetry.landed_state.latest
+        on_ground = landed is not None and landed.state is LandedState.ON_GROUND
+        return on_ground or (armed is not None and not armed.armed)
 
     async def _book(
         self,

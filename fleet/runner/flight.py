@@ -1,5 +1,10 @@
 """Fly one leg on one vehicle: upload, arm, start, follow telemetry until it has landed.
 
+The mission is uploaded and the vehicle put in Mission mode ahead of the departure; at the
+departure it is armed, which starts the mission at once (see :mod:`fleet.runner.launch`: PX4
+disarms a vehicle armed without a take-off after ``COM_DISARM_PRFLT``). A vehicle that disarms
+before its mission ends fails the leg at once with what PX4 said.
+
 The flow only iterates telemetry streams (MAVSDK style); it never sleeps to wait for a state.
 What the leg means for the mission and the airspace (lifecycle transitions, intent states,
 conformance, the audit log) is the caller's, through :class:`LegObserver`.
@@ -10,14 +15,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
-from collections.abc import Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Protocol
 
 from airspace.route import Route
 from firmware_bridge.errors import BridgeError
-from firmware_bridge.mission_item import MissionItem
+from firmware_bridge.mission_item import MissionItem, in_px4_frame
 from firmware_bridge.px4 import FlightMode
 from firmware_bridge.telemetry import (
     LandedState,
@@ -25,6 +30,13 @@ from firmware_bridge.telemetry import (
     MissionProgress,
     Position,
     Telemetry,
+)
+from fleet.runner.launch import (
+    LaunchFailed,
+    LaunchPolicy,
+    enter_mission_mode,
+    launch,
+    preflight_disarm_s,
 )
 
 
@@ -46,7 +58,11 @@ class VehicleLink(Protocol):
 
     async def arm(self) -> None: ...
 
+    async def disarm(self, *, force: bool = False) -> None: ...
+
     async def start_mission(self) -> None: ...
+
+    async def get_param(self, name: str) -> int | float: ...
 
     async def return_to_launch(self) -> None: ...
 
@@ -103,13 +119,8 @@ async def _until_done(
 ) -> None:
     """Return when the mission's last item is reached and (for aircraft) it is on the ground."""
     telemetry = link.telemetry
-    total = len(plan.items)
-
-    def finished(p: MissionProgress) -> bool:
-        return p is not stale and p.reached_seq >= total - 1
-
     try:
-        await telemetry.mission_progress.wait_for(finished, timeout_s)
+        await telemetry.mission_progress.wait_for(_finished(plan, stale), timeout_s)
         await _hold_where_it_is(link)
         if plan.flies:
             await telemetry.landed_state.wait_for(
@@ -130,8 +141,8 @@ async def fly_leg(
     *,
     resume: bool = False,
     clock: DepartureClock | None = None,
-    arm_lead_s: float = 20.0,
     max_late_s: float = 45.0,
+    launch_policy: LaunchPolicy | None = None,
 ) -> None:
     """Upload, arm, start and follow ``plan`` on ``link`` until it has landed.
 
@@ -141,15 +152,16 @@ async def fly_leg(
         observer: told of every step, in order; its errors propagate.
         timeout_s: wall seconds the flight may take after the start.
         resume: the vehicle is already flying this leg (after a restart): only follow it.
-        clock: when given, the mission is uploaded at once, the vehicle armed ``arm_lead_s``
-            (simulated seconds) before the route's departure and started at the departure, so
-            the protocol round trips do not make the flight late.
-        arm_lead_s: how long before the departure to arm.
+        clock: when given, the mission is uploaded and Mission mode set at once, and the
+            vehicle armed (which starts the mission) at the route's departure; without one,
+            all of it at once.
         max_late_s: with a clock, a leg that could only start this many (simulated) seconds
             after its reserved departure is not flown: its airspace is no longer reserved.
+        launch_policy: how the start is confirmed and retried (see :mod:`fleet.runner.launch`).
 
     Raises:
-        LegFailed: the flight did not finish (the vehicle is told to return to launch).
+        LegFailed: the flight did not finish (the vehicle is told to return to launch if it
+            is armed), or never left the ground (the launch failed twice, with PX4's words).
         firmware_bridge.errors.BridgeError: a command or the upload was refused.
     """
     stale = None if resume else link.telemetry.mission_progress.latest  # the previous mission's
@@ -163,7 +175,8 @@ async def fly_leg(
         ]
         try:
             if not resume:
-                await _launch(plan, link, observer, clock, arm_lead_s, max_late_s)
+                policy = launch_policy or LaunchPolicy()
+                await _launch(plan, link, observer, clock, max_late_s, policy)
             outcome = await _until_finished_or_failsafe(plan, link, stale, timeout_s)
         except Exception as exc:  # raised below, as it is, once the watchers have stopped
             outcome = exc
@@ -178,7 +191,8 @@ async def fly_leg(
 
 
 class _NotStarted(LegFailed):
-    """The leg was refused before arming (late, or away from its start): nothing to recall."""
+    """The leg never left the ground (refused before arming: late, away from its start; or
+    the vehicle would not arm, disarmed or did not climb): nothing to recall."""
 
 
 async def _launch(
@@ -186,19 +200,34 @@ async def _launch(
     link: VehicleLink,
     observer: LegObserver,
     clock: DepartureClock | None,
-    arm_lead_s: float,
     max_late_s: float,
+    policy: LaunchPolicy,
 ) -> None:
-    await link.upload_mission(plan.items)
+    await link.upload_mission([in_px4_frame(item) for item in plan.items])
     await observer.uploaded(plan)
+    armed = link.telemetry.armed.latest
+    if armed is not None and not armed.armed:
+        # in Mission mode on the ground, disarmed, it waits: nothing happens until it is
+        # armed, and PX4's check of the new mission is over long before the departure (one
+        # still armed, a rover between legs, would start at once: it switches at departure)
+        await enter_mission_mode(link)
+    async with asyncio.TaskGroup() as tg:
+        # read while it waits: a vehicle without the parameter takes seconds to say so
+        reading = tg.create_task(preflight_disarm_s(link))
+        if clock is not None:
+            await clock.sleep_until(plan.route.departure)
+        prflt_s = reading.result() if reading.done() else None
+        reading.cancel()
     if clock is not None:
-        await clock.sleep_until(plan.route.departure - timedelta(seconds=arm_lead_s))
         _check_ready(plan, link, clock.now(), max_late_s)
-    await link.arm()
-    if clock is not None:
-        await clock.sleep_until(plan.route.departure)
-    await link.start_mission()
-    await observer.started(plan)
+
+    async def started() -> None:
+        await observer.started(plan)
+
+    try:
+        await launch(link, flies=plan.flies, policy=policy, started=started, prflt_s=prflt_s)
+    except LaunchFailed as exc:
+        raise _NotStarted(f"leg {plan.seq} on {plan.vehicle_name}: {exc}") from exc
 
 
 async def _until_finished_or_failsafe(
@@ -206,14 +235,26 @@ async def _until_finished_or_failsafe(
 ) -> LegFailed | None:
     async with asyncio.TaskGroup() as tg:
         finish = tg.create_task(_outcome(_until_done(plan, link, stale, timeout_s)))
-        guard = tg.create_task(_failsafe(plan, link))
-        await asyncio.wait({finish, guard}, return_when=asyncio.FIRST_COMPLETED)
-        failure = guard.result() if guard.done() else None
+        guards = {
+            tg.create_task(_failsafe(plan, link)),
+            tg.create_task(_disarmed_midway(plan, link, stale)),
+        }
+        pending: set[asyncio.Task[LegFailed | None]] = {finish, *guards}
+        failure = None
+        while failure is None and not finish.done():
+            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            failure = next((t.result() for t in done if t in guards and t.result()), None)
         if failure is None:
             failure = await finish
-        for task in (finish, guard):
+        for task in (finish, *guards):
             task.cancel()
     return failure
+
+
+def _finished(plan: LegPlan, stale: MissionProgress | None) -> Callable[[MissionProgress], bool]:
+    """Whether a progress report (not the previous mission's) says the last item is reached."""
+    total = len(plan.items)
+    return lambda p: p is not stale and p.reached_seq >= total - 1
 
 
 START_RADIUS_M = 20.0  # the vehicle must stand this close to the leg's first waypoint
@@ -291,7 +332,33 @@ async def _hold_where_it_is(link: VehicleLink) -> None:
         await link.hold()
 
 
+async def _disarmed_midway(
+    plan: LegPlan, link: VehicleLink, stale: MissionProgress | None, grace_s: float = 1.0
+) -> LegFailed | None:
+    """A failure as soon as the vehicle disarms before its mission's last item is reached
+    (PX4 disarms after its landing; the item report may trail the heartbeat by ``grace_s``
+    wall seconds); ``None`` if telemetry ends first."""
+    telemetry = link.telemetry
+    async for state in telemetry.armed:
+        if state.armed:
+            continue
+        try:
+            await telemetry.mission_progress.wait_for(_finished(plan, stale), grace_s)
+        except TimeoutError:
+            said = telemetry.status_text.latest
+            why = f" ({said.text})" if said is not None else ""
+            return LegFailed(
+                f"leg {plan.seq} on {plan.vehicle_name}: the vehicle disarmed before the end "
+                f"of its mission{why}"
+            )
+        return None
+    return None
+
+
 async def _return_home(link: VehicleLink) -> None:
+    armed = link.telemetry.armed.latest
+    if armed is not None and not armed.armed:
+        return  # disarmed: on the ground (or fallen); an RTL would only arm a later launch
     try:
         await link.return_to_launch()
     except Exception:  # the link may be gone: the failure reason is the leg's, not this

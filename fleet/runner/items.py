@@ -6,7 +6,11 @@ waypoint's height, one ``NAV_WAYPOINT`` per remaining airborne waypoint, and ``N
 goal. A ground robot's route becomes ``NAV_WAYPOINT`` items at ground level (a rover has no
 take-off or landing). Both end with a slow ``DO_CHANGE_SPEED`` (:data:`PARK_SPEED_MPS`) before
 the last item. Altitudes use ``MAV_FRAME_GLOBAL_RELATIVE_ALT_INT`` relative to the home
-position, which is the start pad (``alt_amsl_m - home_amsl_m``).
+position, which is the start pad (``alt_amsl_m - home_amsl_m``): so does a mission's
+``NAV_TAKEOFF`` (PX4 reads its ``z`` in the item's frame; only the ``MAV_CMD_NAV_TAKEOFF``
+*command* takes param7 AMSL, see :meth:`firmware_bridge.vehicle.Vehicle.takeoff`). Commands
+without a position are in ``MAV_FRAME_MISSION``, the only frame PX4 accepts them in
+(:func:`firmware_bridge.mission_item.in_px4_frame`).
 """
 
 from __future__ import annotations

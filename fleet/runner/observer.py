@@ -177,10 +177,11 @@ class FlightObserver:
         return None if plan.intent_id is None else (plan.intent_id, state, why)
 
     async def started(self, plan: LegPlan) -> None:
-        """Intent Activated, mission in flight, vehicle busy: one transaction."""
+        """Intent Activated, mission in flight, vehicle busy: one transaction (called once the
+        heartbeat shows the vehicle armed in Mission mode)."""
         mission = None if self._in_flight else MissionState.IN_FLIGHT
         self._in_flight = True
-        why = "vehicle armed and mission started"
+        why = "vehicle armed in mission mode (heartbeat)"
         intent = _intent_change(plan, IntentState.ACTIVATED, why)
         await self._step(plan, Step(intent, mission, "in_flight"))
         await self._watch_conformance(plan)
@@ -300,6 +301,8 @@ class FlightObserver:
         link = self.runner.link_of(plan)
         battery = None if link is None else link.telemetry.battery.latest
         pct = None if battery is None else battery.remaining_pct
+        armed = None if link is None else link.telemetry.armed.latest
+        mode = None if link is None else link.telemetry.flight_mode.latest
         if pct is not None:
             start = self._battery_start.setdefault(plan.vehicle_id, pct)
             self.runner.battery_used_pct[plan.mission_id] = max(0.0, start - pct)
@@ -312,8 +315,9 @@ class FlightObserver:
             heading_deg=position.heading_deg,
             ground_speed_mps=math.hypot(position.vn_mps, position.ve_mps),
             battery_fraction=None if pct is None else pct / 100.0,
-            armed=True,
-            link_ok=True,
+            mode=None if mode is None else mode.mode.value,
+            armed=armed is not None and armed.armed,
+            link_ok=link is not None and link.connected,
         )
         progress = self._progress(plan, link)
         now = time.monotonic()
@@ -332,6 +336,8 @@ class FlightObserver:
             alt_amsl_m=position.alt_amsl_m,
             alt_agl_m=position.alt_rel_home_m,
             battery_pct=pct,
+            armed=sample.armed,
+            mode=sample.mode,
             progress=progress,
         )
 
