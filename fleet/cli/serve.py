@@ -42,10 +42,13 @@ def register(app: typer.Typer) -> None:
 
 
 def _runner_factory() -> RunnerFactory:
-    """The in-process mission runner (uploads, flies and follows approved missions).
+    """The in-process mission runner (uploads, flies and follows approved missions) and the
+    dispatcher beside it (schedules what is booked, books each sortie when its vehicles are
+    back; per operator, ``PUT /operators/me/dispatch`` turns it off).
 
-    It starts only when ``SKYFLEET_RUN_BRIDGE`` is true (the default).
+    Both start only when ``SKYFLEET_RUN_BRIDGE`` is true (the default).
     """
+    from fleet.dispatch.service import dispatching
     from fleet.runner.runner import runner_factory
 
-    return runner_factory()
+    return dispatching(runner_factory())

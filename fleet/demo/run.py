@@ -26,17 +26,19 @@ from rich.console import Console
 from airspace.city import City, generate_city, load_city
 from firmware_bridge.hub import HubConfig
 from fleet.demo.booking import Booked, book_scenario
-from fleet.demo.dispatch import dispatcher_for
 from fleet.demo.geo import Footprint, LocalFrame
 from fleet.demo.progress import follow_missions
 from fleet.demo.report import DemoReport
 from fleet.demo.scenario import Scenario, ScenarioSize, generate_scenario
 from fleet.demo.simfleet import SimFleetConfig, free_port_offset, gcs_url, sim_fleet, vehicle_specs
-from fleet.demo.steps import leg_tools, mint_demo_token, schedule_booked, summarise
+from fleet.demo.steps import mint_demo_token, summarise
+from fleet.dispatch.service import dispatching
 from fleet.runner.clock import ScaledClock
 from fleet.runner.runner import MissionRunner, runner_factory
 from fleet.service.app import create_app
 from fleet.service.context import ServiceContext
+from fleet.service.events import Event
+from fleet.service.routes import use_city
 from fleet.service.settings import Settings
 
 MESSAGE_RATES_HZ = {
@@ -81,14 +83,15 @@ def footprints_of(city: City) -> list[Footprint]:
 
 @asynccontextmanager
 async def running_service(
-    settings: Settings, clock: ScaledClock
+    settings: Settings, clock: ScaledClock, city: City
 ) -> AsyncIterator[tuple[FastAPI, ServiceContext, MissionRunner]]:
-    """The app with its lifespan entered (database migrated, runner started)."""
+    """The app with its lifespan entered (database migrated, runner and dispatcher started)."""
     hub = HubConfig(heartbeat_timeout_s=HEARTBEAT_TIMEOUT_S)
     factory = runner_factory(clock=clock, hub_config=hub, message_rates_hz=MESSAGE_RATES_HZ)
-    app = create_app(settings, runner_factory=factory, clock=clock.now)
+    app = create_app(settings, runner_factory=dispatching(factory), clock=clock.now)
     async with app.router.lifespan_context(app):
         context: ServiceContext = app.state.context
+        use_city(context, city)
         runner = context.runner
         assert isinstance(runner, MissionRunner)
         await runner.wait_ready()
@@ -121,29 +124,23 @@ async def run_demo(options: DemoOptions, console: Console) -> DemoReport:
     specs = vehicle_specs(scenario.vehicles, scenario.docks, ground, sim)
     with TemporaryDirectory(prefix="skyfleet-demo-") as tmp:
         settings = Settings(database_url=f"sqlite:///{tmp}/skyfleet.sqlite3", run_bridge=True)
-        async with sim_fleet(specs), running_service(settings, clock) as (app, ctx, runner):
+        async with (
+            sim_fleet(specs),
+            running_service(settings, clock, city) as (app, ctx, runner),
+            ctx.bus.subscribe() as events,
+        ):
+            t0 = time.monotonic()
             booked = await _book(app, ctx, settings, scenario, clock, offset)
             console.print(f"booked through the API: {len(booked.mission_ids)} missions")
-            async with ctx.bus.subscribe() as events, ctx.bus.subscribe() as landings:
-                t0 = time.monotonic()
-                placed, left = await asyncio.to_thread(schedule_booked, ctx, city, clock)
-                t1 = time.monotonic()
-                tools = await asyncio.to_thread(leg_tools, ctx, city)
-                dispatcher = dispatcher_for(tools, placed, runner, clock.now)
-                first = await dispatcher.dispatch_ready()
-                clock.run()
-                console.print(
-                    f"scheduled by fleet.scheduler: {sum(len(s.mission_ids) for s in placed)} "
-                    f"missions in {len(placed)} sorties, {len(left)} left out ({t1 - t0:.1f} s); "
-                    f"first sorties dispatched: {first} ({time.monotonic() - t1:.1f} s)"
-                )
-                async with asyncio.TaskGroup() as tg:
-                    live = tg.create_task(dispatcher.run(landings), name="demo-dispatcher")
-                    deadline_s = options.time_limit_s - (time.monotonic() - wall0)
-                    await follow_missions(
-                        ctx, events, set(booked.mission_ids.values()), console, deadline_s, clock
-                    )
-                    live.cancel()
+            ids = set(booked.mission_ids.values())
+            await _until_dispatched(events, ids)
+            clock.run()
+            console.print(
+                f"scheduled and first sorties dispatched by the service "
+                f"({time.monotonic() - t0:.1f} s)"
+            )
+            deadline_s = options.time_limit_s - (time.monotonic() - wall0)
+            await follow_missions(ctx, events, ids, console, deadline_s, clock)
         report = await asyncio.to_thread(
             summarise,
             ctx,
@@ -154,7 +151,6 @@ async def run_demo(options: DemoOptions, console: Console) -> DemoReport:
             scenario,
             options,
             wall0,
-            dispatcher.notes,
         )
     return report
 
@@ -174,3 +170,14 @@ async def _book(
         transport=transport, base_url="http://demo", headers=headers
     ) as api:
         return await book_scenario(api, scenario, clock.now(), gcs_url(offset))
+
+
+async def _until_dispatched(events: AsyncIterator[Event], ids: set[int]) -> None:
+    """Until the service's dispatcher ended a cycle with none of ``ids`` still requested."""
+    waiting = set(ids)
+    async for event in events:
+        if event.kind == "mission.state" and event.data.get("mission_id") in waiting:
+            if event.data.get("state") != "requested":
+                waiting.discard(int(event.data["mission_id"]))
+        elif event.kind == "dispatch.cycle" and not waiting:
+            return

@@ -28,7 +28,7 @@ class SimFleetConfig:
 
     speedup: float
     port_offset: int
-    land_speed_mps: float = 1.5
+    land_speed_mps: float = 0.7  # PX4's MPC_LAND_SPEED default, as the service reserves it
     drone_battery_wh: float = 400.0  # a delivery drone's pack (the stock sim quad has 80 Wh)
     robot_battery_wh: float = 800.0
 

@@ -7,24 +7,15 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from airspace.city import City
-from airspace.planner import Clearances, Planner, VehicleProfile
+from airspace.planner import Clearances, VehicleProfile
 from fleet.demo.audit import conflicting_pairs
 from fleet.demo.collect import read_facts
 from fleet.demo.geo import Footprint, LocalFrame
-from fleet.demo.legs import LegTools
 from fleet.demo.metrics import min_building_clearance, min_separation
 from fleet.demo.plot import plot_demo
 from fleet.demo.report import DemoReport, MissionOutcome, build_report
 from fleet.demo.scenario import Scenario
-from fleet.demo.schedule import (
-    Sortie,
-    apply_schedule,
-    run_scheduler,
-    scheduling_problems,
-    sorties,
-)
 from fleet.demo.simfleet import SimFleetConfig
-from fleet.runner.clock import ScaledClock
 from fleet.runner.runner import MissionRunner
 from fleet.service.context import ServiceContext
 from fleet.service.operators import ensure_operator
@@ -62,32 +53,6 @@ def mint_demo_token(ctx: ServiceContext, settings: Settings) -> str:
         assert operator.id is not None
         principal = Principal("demo:dispatcher", operator.id, operator.name, Role.ADMIN)
         return mint_token(settings, principal)
-
-
-def leg_tools(ctx: ServiceContext, city: City) -> LegTools:
-    """The planners and profiles the dispatcher plans legs with."""
-    air = Planner(city, CLEARANCES).prepare()
-    ground = Planner(city, Clearances(horizontal_m=2.0, vertical_m=0.0))
-    return LegTools(air, ground, ctx, DRONE, ROBOT, DRONE_SPEEDS, ROBOT_SPEEDS, CLEARANCES)
-
-
-def schedule_booked(
-    ctx: ServiceContext, city: City, clock: ScaledClock
-) -> tuple[list[Sortie], dict[int, str]]:
-    """Run the fleet scheduler over the booked missions and apply its plan.
-
-    Returns:
-        The plan's sorties in the order it starts them, and the scheduler's reason for each
-        mission it left out (those are failed).
-    """
-    with ctx.sessions() as session:
-        problems = scheduling_problems(session, city, clock.now(), SCHEDULING_HORIZON)
-        plan = run_scheduler(problems)
-        kinds = {v.id: v.kind.value for p in problems for v in p.vehicles}
-        ranks = {m.id: m.priority.rank for p in problems for m in p.missions}
-        placed = sorties(plan, kinds, {k: 2 - r for k, r in ranks.items()})
-        left = apply_schedule(session, plan, placed, ctx.bus, clock.now())
-    return placed, left
 
 
 def summarise(
@@ -128,7 +93,6 @@ def summarise(
         conformance_excursions=len(runner.excursions),
         excursions=list(runner.excursions),
         dispatch={str(k): v for k, v in (dispatch or {}).items()},
-        degraded=DEGRADED,
     )
     if options.report is not None:
         report.write(options.report)
@@ -147,12 +111,3 @@ def _finished(o: MissionOutcome) -> MissionOutcome:
     from dataclasses import replace
 
     return replace(o, reason=f"{UNFINISHED} (still {o.state})")
-
-
-DEGRADED = [
-    "the demo calls fleet.scheduler itself (per dock) instead of POST /scheduling/run: the "
-    "service knows a relay's transfer point only when it is given at booking (the demo picks "
-    "one on open ground when it schedules), and approve=true books every mission at once "
-    "against planned returns; each sortie is booked through the service's atomic path "
-    "(fleet.service.approval.book_legs) when its vehicles have landed",
-]

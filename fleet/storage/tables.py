@@ -37,6 +37,7 @@ class Operator(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=100, unique=True, index=True)
     created_at: datetime = _time(default_factory=utc_now)
+    auto_dispatch: bool = True  # the service's dispatcher books its work (0004)
 
 
 class User(SQLModel, table=True):

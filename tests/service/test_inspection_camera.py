@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 from alembic import command
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlmodel import select
 
 from fleet.storage.db import alembic_config, make_session_factory, migrate
@@ -109,15 +109,14 @@ def test_migration_0003_writes_the_defaults_into_stored_inspections(engine: Engi
     command.downgrade(config, "0002")
     old_camera = {k: v for k, v in TELEPHOTO.items() if k != "name"}
     with make_session_factory(engine)() as session:
-        operator = Operator(name="old")
-        session.add(operator)
-        session.flush()
+        # the table as 0002 left it (the model has columns of later migrations)
+        created = "INSERT INTO operators (name, created_at) VALUES ('old', '2026-05-01 09:00:00')"
+        session.execute(text(created))
+        operator = session.exec(select(Operator.id)).one()
         spec = {"target": INSPECTION["target"], "camera": old_camera, "gsd_cm_per_px": 2.0}
+        session.add(MissionRow(operator_id=operator, kind="inspection", spec=spec, created_by="t"))
         session.add(
-            MissionRow(operator_id=operator.id, kind="inspection", spec=spec, created_by="t")
-        )
-        session.add(
-            MissionRow(operator_id=operator.id, kind="delivery", spec={"a": 1}, created_by="t")
+            MissionRow(operator_id=operator, kind="delivery", spec={"a": 1}, created_by="t")
         )
         session.commit()
     migrate(engine)

@@ -128,16 +128,21 @@ async def _refused(
     return str(refused.json()["detail"])
 
 
-async def test_a_relay_without_a_transfer_point_is_refused_saying_what_to_give(
+async def test_a_relay_without_a_transfer_point_gets_one_on_open_ground_from_the_scheduler(
     client: httpx.AsyncClient, auth: TokenMaker
 ) -> None:
     headers, drone, _ = await _fleet(client, auth, {})
+    by_hand = await _book(client, headers)  # scheduled by hand: nobody picked a point
+    detail = await _refused(client, headers, by_hand, drone)
+    assert '"transfer"' in detail and "transfer point" in detail
     mission_id = await _book(client, headers)
     run = await client.post("/scheduling/run", json=SCHEDULE, headers=headers)
-    (left,) = run.json()["unassigned"]
-    assert "no transfer point" in left["detail"]
-    detail = await _refused(client, headers, mission_id, drone)
-    assert '"transfer"' in detail and "transfer point" in detail
+    assert run.json()["scheduled_mission_ids"] == [mission_id], run.json()["unassigned"]
+    mission = (await client.get(f"/missions/{mission_id}", headers=headers)).json()
+    point = mission["spec"]["transfer"] if "spec" in mission else mission["transfer"]
+    assert point is not None and point != DROPOFF
+    approved = await client.post(f"/missions/{mission_id}/approve", headers=headers)
+    assert approved.status_code == 200, approved.text
 
 
 async def test_a_relay_without_a_ground_robot_is_refused(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from fleet.service.scheduling import build_and_schedule, busy_until
+from fleet.dispatch.schedule import busy_until, run_scheduler, scheduling_problems
 from fleet.storage.db import make_engine, migrate
 from fleet.storage.tables import Dock, MissionLeg, MissionRow, Operator, VehicleRow
 
@@ -113,10 +113,8 @@ def test_an_on_demand_booking_flies_on_the_idle_drone_not_after_the_robot(
 ) -> None:
     session, op, ids = _booked_fleet(tmp_path, payload_kg=1.0)
     with session:
-        outcome = build_and_schedule(
-            session, op, start=T0, horizon=timedelta(hours=2), time_limit_s=0.5
-        )
-    plan = outcome.schedule
+        posed = scheduling_problems(session, None, op, T0, timedelta(hours=2))
+        plan = run_scheduler(posed.problems, T0, time_limit_s=0.5)
     assert plan.assignment() == {str(ids["booked"]): str(ids["drone"])}
     assert plan.trips[0][1].departure < T0 + timedelta(minutes=1)
 
@@ -124,10 +122,8 @@ def test_an_on_demand_booking_flies_on_the_idle_drone_not_after_the_robot(
 def test_a_booking_only_the_busy_robot_can_carry_waits_for_it(tmp_path: Path) -> None:
     session, op, ids = _booked_fleet(tmp_path, payload_kg=5.0)  # the drone carries 2 kg
     with session:
-        outcome = build_and_schedule(
-            session, op, start=T0, horizon=timedelta(hours=2), time_limit_s=0.5
-        )
-    plan = outcome.schedule
+        posed = scheduling_problems(session, None, op, T0, timedelta(hours=2))
+        plan = run_scheduler(posed.problems, T0, time_limit_s=0.5)
     assert plan.assignment() == {str(ids["booked"]): str(ids["robot"])}
     assert plan.trips[0][1].departure >= T0 + timedelta(minutes=20)
 

@@ -24,7 +24,7 @@ def test_migrations_create_every_table_and_are_idempotent(engine: Engine) -> Non
     tables = set(inspect(engine).get_table_names())
     assert tables >= EXPECTED_TABLES
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0003"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0004"
 
 
 def test_timestamps_come_back_timezone_aware_utc(engine: Engine) -> None:

@@ -1,19 +1,31 @@
-"""``/scheduling``: preview or run the fleet scheduler over the operator's requested missions."""
+"""``/scheduling``: preview or run the dispatcher's scheduling of the operator's requested missions.
+
+The same engine as the service's dispatch loop (:mod:`fleet.dispatch`): one problem per dock,
+transfer points picked for relays, vehicles available after their booked flights and queued
+sorties. ``run`` moves the placed missions to ``scheduled``; with ``approve`` it hands their
+sorties to the dispatcher, which books those whose vehicles are free now and each other one
+when its vehicles are back (never against a planned return).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
+from sqlmodel import col, select
 from starlette.concurrency import run_in_threadpool
 
+from fleet.dispatch.engine import Round
+from fleet.dispatch.loop import client_round
+from fleet.dispatch.schedule import run_scheduler, scheduling_problems
+from fleet.scheduler import Schedule
 from fleet.service.context import ServiceContext
 from fleet.service.deps import Commander, ContextDep
-from fleet.service.scheduling import Outcome, apply, approve_scheduled, build_and_schedule
+from fleet.service.errors import BadRequest
 from fleet.service.schemas import ERRORS, AwareDatetime, Strict
 from fleet.service.security import Principal
+from fleet.storage.tables import Dock, VehicleRow
 
 router = APIRouter(prefix="/scheduling", tags=["scheduling"], responses=ERRORS)
 
@@ -26,7 +38,8 @@ class ScheduleRequest(Strict):
     time_limit_s: float = Field(default=2.0, gt=0, le=60)
     approve: bool = Field(
         default=False,
-        description="also plan, reserve and approve each scheduled delivery (run only)",
+        description="also hand the sorties to the dispatcher, which books each one when its "
+        "vehicles are back (run only)",
     )
 
 
@@ -56,7 +69,8 @@ class UnassignedOut(BaseModel):
 
 
 class NotApprovedOut(BaseModel):
-    """A scheduled mission that ``approve`` could not approve (it stays scheduled)."""
+    """A scheduled mission ``approve`` did not book now: failed with the reason, or queued
+    until its vehicles are back."""
 
     mission_id: int
     reason: str
@@ -75,53 +89,65 @@ class ScheduleOut(BaseModel):
 @router.post("/preview", response_model=ScheduleOut)
 async def preview(body: ScheduleRequest, context: ContextDep, user: Commander) -> ScheduleOut:
     """What the scheduler would do now; nothing changes."""
-    outcome = await run_in_threadpool(_solve, context, user, body, False)
-    return _out(outcome, [])
+    await run_in_threadpool(_check_fleet, context, user)
+    plan, invalid = await run_in_threadpool(_preview, context, user, body)
+    return _out(plan, invalid, [])
 
 
 @router.post("/run", response_model=ScheduleOut)
 async def run(body: ScheduleRequest, context: ContextDep, user: Commander) -> ScheduleOut:
-    """Schedule and move every assigned mission to ``scheduled`` on its vehicle; with
-    ``approve``, then plan, reserve and approve each of them in its vehicle's trip order."""
-    outcome, moved = await run_in_threadpool(_solve_and_apply, context, user, body)
-    out = _out(outcome, moved)
-    if body.approve:
-        approved, refused = await run_in_threadpool(approve_scheduled, context, user, outcome)
-        out.approved_mission_ids = approved
-        out.not_approved = [NotApprovedOut(mission_id=k, reason=v) for k, v in refused.items()]
+    """Schedule and move every placed mission to ``scheduled`` on its vehicle; with
+    ``approve``, the dispatcher books each sortie when its vehicles are back."""
+    await run_in_threadpool(_check_fleet, context, user)
+    done = await client_round(
+        context,
+        user.operator_id,
+        start=body.start or context.clock(),
+        horizon=timedelta(hours=body.horizon_h),
+        time_limit_s=body.time_limit_s,
+        approve=body.approve,
+        actor=user.actor,
+    )
+    out = _out(done.round.plan, _invalid(done.round), done.round.scheduled)
+    out.approved_mission_ids = done.approved
+    out.not_approved = [
+        NotApprovedOut(mission_id=k, reason=v) for k, v in done.not_approved.items()
+    ]
     return out
 
 
-def _solve(context: ServiceContext, user: Principal, body: ScheduleRequest, _: bool) -> Outcome:
+def _check_fleet(context: ServiceContext, user: Principal) -> None:
+    """Raises: BadRequest: the operator has no dock or no vehicle with a home dock."""
     with context.sessions() as session:
-        return build_and_schedule(
-            session,
-            user.operator_id,
-            start=body.start or context.clock(),
-            horizon=timedelta(hours=body.horizon_h),
-            time_limit_s=body.time_limit_s,
-        )
+        dock = session.exec(select(Dock).where(Dock.operator_id == user.operator_id)).first()
+        vehicle = session.exec(
+            select(VehicleRow).where(
+                VehicleRow.operator_id == user.operator_id,
+                col(VehicleRow.home_dock_id).is_not(None),
+            )
+        ).first()
+    if dock is None or vehicle is None:
+        raise BadRequest("register docks and vehicles with a home_dock_id before scheduling")
 
 
-def _solve_and_apply(
+def _preview(
     context: ServiceContext, user: Principal, body: ScheduleRequest
-) -> tuple[Outcome, list[int]]:
+) -> tuple[Schedule, dict[int, str]]:
+    start = body.start or context.clock()
     with context.sessions() as session:
-        outcome = build_and_schedule(
-            session,
-            user.operator_id,
-            start=body.start or context.clock(),
-            horizon=timedelta(hours=body.horizon_h),
-            time_limit_s=body.time_limit_s,
+        posed = scheduling_problems(
+            session, context.city, user.operator_id, start, timedelta(hours=body.horizon_h)
         )
-        rows = apply(session, outcome, actor=user.actor, now=context.clock())
-        session.commit()
-    for row in rows:
-        context.bus.publish_mission_state(row)
-    return outcome, [r.id for r in rows if r.id is not None]
+    return run_scheduler(posed.problems, start, body.time_limit_s), posed.invalid
 
 
-def _out(outcome: Outcome, moved: list[int]) -> ScheduleOut:
+def _invalid(done: Round) -> dict[int, str]:
+    """The missions refused before scheduling (not among the scheduler's left-outs)."""
+    out = {int(u.mission_id) for u in done.plan.unassigned}
+    return {k: v for k, v in done.left_out.items() if k not in out}
+
+
+def _out(plan: Schedule, invalid: dict[int, str], moved: list[int]) -> ScheduleOut:
     vehicles = [
         VehiclePlanOut(
             vehicle_id=int(v.vehicle_id),
@@ -138,17 +164,10 @@ def _out(outcome: Outcome, moved: list[int]) -> ScheduleOut:
                 for t in v.trips
             ],
         )
-        for v in outcome.schedule.vehicles
+        for v in plan.vehicles
     ]
     unassigned = [
         UnassignedOut(mission_id=int(u.mission_id), reason=u.reason.value, detail=u.detail)
-        for u in outcome.schedule.unassigned
-    ] + [
-        UnassignedOut(mission_id=int(k), reason="invalid", detail=v)
-        for k, v in outcome.invalid.items()
-    ]
+        for u in plan.unassigned
+    ] + [UnassignedOut(mission_id=int(k), reason="invalid", detail=v) for k, v in invalid.items()]
     return ScheduleOut(vehicles=vehicles, unassigned=unassigned, scheduled_mission_ids=moved)
-
-
-def _ids(stops: Any) -> list[int]:
-    return list(dict.fromkeys(int(s.mission_id) for s in stops if s.mission_id))

@@ -1,47 +1,49 @@
-"""The demo's dispatcher: scheduled missions -> planned, fixed, reserved and approved, each one
-when its vehicles are really back.
+"""The dispatcher: scheduled sorties -> planned, fixed, reserved and approved, each one when its
+vehicles are really back.
 
-The fleet scheduler (:mod:`fleet.demo.schedule`) decides who flies what, and in which order.
-The dispatcher follows each vehicle's order and approves its next mission only once the vehicle
-(and, for a relay, its ground robot) has actually landed from the previous one: the runner's
-landing record, seen through ``vehicle.status`` and ``mission.state`` events. So a flight that
-lands late pushes its successor back instead of leaving it a departure planned on a return that
-did not happen. A mission leaves at the latest of its window's start, the landing plus the
-dock's turnaround, and now plus the lead the runner needs to upload and arm. Its legs are
-planned and fixed against the live intents (:mod:`fleet.demo.legs`: delay, cruise height or
-reroute) and booked as one intent through the service's atomic path
+The fleet scheduler (:mod:`fleet.dispatch.schedule`) decides who flies what, and in which
+order. The dispatcher follows each vehicle's order and approves its next sortie only once the
+vehicle (and, for a relay, its ground robot) has actually landed from the previous one: the
+runner's landings, seen as ``vehicle.status`` events (a vehicle turning ``idle`` after its
+leg's departure) and ``mission.state`` events (every mission of the sortie ended). So a flight
+that lands late pushes its successor back instead of leaving it a departure planned on a return
+that did not happen. A sortie leaves at the latest of its windows' start, the landing plus the
+dock's turnaround, and now plus the approval's lead. Its legs are planned and fixed against the
+live intents around the active zones (:mod:`fleet.dispatch.legs`: delay, cruise height or
+reroute) and booked as one intent per mission through the service's atomic path
 (:func:`fleet.service.approval.book_legs`), whose transaction also approves the mission. A
-mission that cannot be planned or cleared fails with the reason; its vehicle moves on. A
-ground robot's own delivery reserves no airspace: it is approved with its legs alone.
+mission that cannot be planned or cleared fails with the reason; its vehicle moves on. A ground
+robot's own delivery reserves no airspace: it is approved with its legs alone.
 """
 
 from __future__ import annotations
 
-import asyncio
-import math
+import contextlib
 import threading
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from fleet import lifecycle
-from fleet.demo.legs import (
+from fleet.dispatch.legs import (
     LegFailed,
     LegTools,
     MissionLegs,
+    first_departure,
     relay_legs,
     sortie_legs,
     survey_legs,
 )
-from fleet.demo.scenario import pad_lonlat
-from fleet.demo.schedule import ACTOR, Sortie
+from fleet.dispatch.pads import Positions, Spot, spot_of
+from fleet.dispatch.schedule import ACTOR, Sortie
 from fleet.errors import FleetError, InfeasibleMission
-from fleet.lifecycle import TERMINAL
-from fleet.runner.runner import MissionRunner
+from fleet.lifecycle import TERMINAL, MissionState
 from fleet.service.approval import book_legs, publish_approval, write_approval
+from fleet.service.errors import ServiceError
 from fleet.service.events import Event
 from fleet.service.reservations import Refused
 from fleet.storage.tables import Dock, MissionRow, VehicleRow
@@ -51,63 +53,87 @@ TERMINAL_NAMES = frozenset(s.value for s in TERMINAL)
 Clock = Callable[[], datetime]
 
 
-def vehicle_pads(vehicles: list[VehicleRow], docks: list[Dock]) -> dict[int, LonLat]:
-    """Each vehicle's pad at its home dock: the ``k``-th vehicle of a dock by name (the
-    scenario's order, in which :func:`fleet.demo.simfleet.vehicle_specs` places them; ids
-    follow registration or discovery order) gets pad k."""
-    by_dock: dict[int, list[VehicleRow]] = {}
-    for v in sorted(vehicles, key=lambda v: v.name):
-        if v.home_dock_id is not None:
-            by_dock.setdefault(v.home_dock_id, []).append(v)
-    pads = {}
-    for dock in docks:
-        for k, v in enumerate(by_dock.get(dock.id or -1, [])):
-            pads[v.id or 0] = pad_lonlat((dock.lon_deg, dock.lat_deg), k)
-    return pads
-
-
-@dataclass
+@dataclass(frozen=True, slots=True)
 class DispatchSettings:
-    """Timing of the dispatch."""
+    """Timing of the dispatch (the lead and handover are the approval's, see
+    :class:`fleet.service.approval.ApprovalSettings`).
 
-    turnaround_s: float = 120.0  # battery swap and parcel loading after a landing
-    lead_s: float = 45.0  # departure after the planning starts (planning, upload, arming)
-    min_margin_s: float = 20.0  # replan when planning left less than this before departure
-    recovery_s: float = 300.0  # after a sortie ends early (a recall flies the vehicle home)
+    Attributes:
+        turnaround_s: battery swap and parcel loading after a landing.
+        min_margin_s: plan again when planning left less than this before departure.
+        recovery_s: after a sortie ended early (a recall flies the vehicle home).
+        attempts: planning attempts before the sortie fails.
+    """
+
+    turnaround_s: float = 120.0
+    min_margin_s: float = 20.0
+    recovery_s: float = 300.0
     attempts: int = 3
 
 
 @dataclass
 class Busy:
-    """A vehicle's current sortie: its missions and the legs it drives or flies in them."""
+    """What holds a vehicle: the missions of its sortie, the departures of its legs (one
+    landing each), the landings seen so far, and when the plan has it back."""
 
     missions: frozenset[int]
-    legs: tuple[tuple[int, int], ...] = ()  # (mission id, seq)
-    until: datetime | None = None  # planned return plus turnaround
+    departures: tuple[datetime, ...] = ()
+    until: datetime | None = None
+    landed: list[datetime] = field(default_factory=list)
 
 
 @dataclass
 class Dispatcher:
-    """Follows the plan per vehicle and approves each sortie when its vehicles are back."""
+    """Books each vehicle's sorties in order as its vehicles come back; see the module
+    docstring. ``dispatch`` runs in a worker thread, everything else on the event loop."""
 
     tools: LegTools
-    pads: dict[int, LonLat]
-    queues: dict[int, deque[Sortie]]  # vehicle id -> its sorties in plan order
-    landed_at: Mapping[tuple[int, int], datetime]  # the runner's (mission, seq) -> landing
-    db_lock: threading.Lock  # the runner's: one writer at a time on SQLite
     clock: Clock
-    where: Callable[[int], LonLat | None] = lambda _vehicle_id: None  # last known position
+    positions: Positions = lambda _vehicle_id: None
+    db_lock: contextlib.AbstractContextManager[Any] = field(default_factory=threading.Lock)
     settings: DispatchSettings = field(default_factory=DispatchSettings)
+    queues: dict[int, deque[Sortie]] = field(default_factory=dict)  # vehicle -> its sorties
     free_at: dict[int, datetime] = field(default_factory=dict)
     busy: dict[int, Busy] = field(default_factory=dict)
     ended: set[int] = field(default_factory=set)
     failures: dict[int, str] = field(default_factory=dict)
     notes: dict[int, dict[str, object]] = field(default_factory=dict)  # per mission, for reports
     stopped: bool = False
+    _status: dict[int, str] = field(default_factory=dict)
+
+    def add(self, placed: Iterable[Sortie]) -> None:
+        """Queue the plan's sorties behind each vehicle's (a relay in its robot's queue too)."""
+        for sortie in placed:
+            for v in (sortie.vehicle_id, sortie.robot_id):
+                if v is not None:
+                    self.queues.setdefault(v, deque()).append(sortie)
 
     def pending(self) -> bool:
         """Whether some sortie is still waiting for its vehicles."""
         return any(self.queues.values())
+
+    def queued_until(self) -> dict[int, datetime]:
+        """Vehicle id -> when the plan has it back from its last queued sortie (rolling
+        horizon: new work is scheduled after it)."""
+        out: dict[int, datetime] = {}
+        for vehicle_id, queue in self.queues.items():
+            for s in queue:
+                end = s.begins + timedelta(seconds=s.planned_s + self.settings.turnaround_s)
+                out[vehicle_id] = max(out.get(vehicle_id, end), end)
+        for vehicle_id, busy in self.busy.items():
+            if busy.until is not None and busy.until > out.get(vehicle_id, busy.until):
+                out[vehicle_id] = busy.until
+        return out
+
+    def waiting(self) -> dict[int, str]:
+        """Mission id -> why it is not booked yet, for every queued mission."""
+        out: dict[int, str] = {}
+        for vehicle_id, queue in self.queues.items():
+            why = f"waits for vehicle {vehicle_id} to be back and turned around"
+            for s in queue:
+                for m in s.mission_ids:
+                    out.setdefault(m, why)
+        return out
 
     def ready(self) -> list[Sortie]:
         """The sorties at the head of every queue they are in (a relay is in its robot's queue
@@ -133,29 +159,44 @@ class Dispatcher:
         own = [s for s in self.queues[robot_id] if s.vehicle_id == robot_id][:1]
         if busy is None or busy.until is None or not own:
             return []
-        margin = timedelta(seconds=own[0].planned_s * 1.5 + self.settings.lead_s)
+        margin = timedelta(seconds=own[0].planned_s * 1.5 + self.tools.settings.lead_s)
         return own if self.clock() + margin <= busy.until else []
 
     def observe(self, event: Event) -> bool:
-        """Free the vehicles an event shows back; True when one was freed."""
+        """Count the landings and ended missions an event shows; True when a vehicle is free."""
         data = event.data
-        if event.kind == "vehicle.status" and data.get("status") == "idle":
-            return self._release(int(data["vehicle_id"]))
+        if event.kind == "vehicle.status" and "vehicle_id" in data:
+            vehicle_id, status = int(data["vehicle_id"]), str(data.get("status"))
+            before = self._status.get(vehicle_id)
+            self._status[vehicle_id] = status
+            if status == "idle" and before not in (None, "idle"):
+                return self._landed(vehicle_id)
+            return False
         if event.kind == "mission.state" and data.get("state") in TERMINAL_NAMES:
             self.ended.add(int(data["mission_id"]))
             return any([self._release(v) for v in list(self.busy)])
         return False
+
+    def _landed(self, vehicle_id: int) -> bool:
+        """A landing of a busy vehicle (one that took off for a leg of its sortie)."""
+        busy = self.busy.get(vehicle_id)
+        now = self.clock()
+        if busy is None or len(busy.landed) >= len(busy.departures):
+            return False
+        if now < busy.departures[len(busy.landed)]:
+            return False  # not a landing from this sortie's next leg: it has not left yet
+        busy.landed.append(now)
+        return self._release(vehicle_id)
 
     def _release(self, vehicle_id: int) -> bool:
         """Free the vehicle when every leg of its sortie landed, or every mission ended."""
         busy = self.busy.get(vehicle_id)
         if busy is None:
             return False
-        landed = [self.landed_at.get(key) for key in busy.legs]
-        done = bool(busy.legs) and None not in landed
+        done = bool(busy.departures) and len(busy.landed) >= len(busy.departures)
         if not done and not busy.missions <= self.ended:
             return False
-        back = max((t for t in landed if t is not None), default=None) or self.clock()
+        back = max(busy.landed, default=None) or self.clock()
         if not done:  # the sortie ended early: a recalled vehicle may still be flying home
             back = self.clock() + timedelta(seconds=self.settings.recovery_s)
         self.free_at[vehicle_id] = back + timedelta(seconds=self.settings.turnaround_s)
@@ -163,19 +204,21 @@ class Dispatcher:
         return True
 
     def take(self, sortie: Sortie) -> None:
-        """Mark the sortie's vehicles busy and take it off its vehicle's queue."""
+        """Mark the sortie's vehicles busy and take it off its vehicles' queues."""
         for v in (sortie.vehicle_id, sortie.robot_id):
             if v is not None:
                 self.queues[v].remove(sortie)
                 self.busy[v] = Busy(frozenset(sortie.mission_ids))
 
-    def dispatch(self, sortie: Sortie) -> None:
+    def dispatch(self, sortie: Sortie) -> list[int]:
         """Plan, fix, book and approve the sortie's missions (run in a worker thread); a
         mission that cannot be is failed with the reason and the rest re-planned without it.
-        The vehicles stay busy until their legs have landed."""
-        with self.tools.context.sessions() as session:
-            rows = [session.get(MissionRow, m) for m in sortie.mission_ids]
-        missions = [m for m in rows if m is not None]
+        The vehicles stay busy until their legs have landed.
+
+        Returns:
+            The missions approved.
+        """
+        missions = self._still_scheduled(sortie)
         while missions:
             try:
                 planned = self._planned(sortie, missions)
@@ -183,54 +226,56 @@ class Dispatcher:
                 self._fail(exc.mission_id, str(exc))
                 missions = [m for m in missions if m.id != exc.mission_id]
                 continue
-            except (InfeasibleMission, FleetError) as exc:
+            except (InfeasibleMission, FleetError, ServiceError) as exc:
                 for m in missions:
                     self._fail(m.id or 0, str(exc))
                 break
             self._hold(sortie, missions, planned)
-            self._approve_all(missions, planned)
-            return
+            return self._approve_all(missions, planned)
         for v in (sortie.vehicle_id, sortie.robot_id):
             self.busy.pop(v or -1, None)
+        return []
 
-    def _approve_all(self, missions: list[MissionRow], planned: list[MissionLegs]) -> None:
+    def _still_scheduled(self, sortie: Sortie) -> list[MissionRow]:
+        """The sortie's missions still ``scheduled`` (one may have been cancelled meanwhile)."""
+        with self.tools.context.sessions() as session:
+            rows = session.exec(
+                select(MissionRow).where(col(MissionRow.id).in_(sortie.mission_ids))
+            ).all()
+        by_id = {m.id: m for m in rows if m.state == MissionState.SCHEDULED.value}
+        return [by_id[k] for k in sortie.mission_ids if k in by_id]
+
+    def _approve_all(self, missions: list[MissionRow], planned: list[MissionLegs]) -> list[int]:
         """Book and approve the sortie's missions in order; after a refusal (the search ran on
         a snapshot) the rest of the chain cannot be flown and fails with the reason."""
+        done = []
         for k, (m, p) in enumerate(zip(missions, planned, strict=True)):
             try:
                 self._approve(m, p)
             except FleetError as exc:
                 for rest in missions[k:]:
                     self._fail(rest.id or 0, f"{exc} (the sortie ends at mission {m.id})")
-                return
+                break
+            done.append(m.id or 0)
+        return done
 
     def _hold(self, sortie: Sortie, missions: list[MissionRow], planned: list[MissionLegs]) -> None:
         """Record which legs each vehicle of the sortie flies (released when all landed)."""
         for v in (sortie.vehicle_id, sortie.robot_id):
             if v is None or v not in self.busy:
                 continue
-            legs = tuple(
-                (m.id or 0, k)
-                for m, p in zip(missions, planned, strict=True)
-                for k, leg in enumerate(p.legs)
-                if leg.vehicle_id == v
-            )
-            back = max(
-                (leg.route.arrival for p in planned for leg in p.legs if leg.vehicle_id == v),
-                default=self.clock(),
-            )
+            legs = [leg for p in planned for leg in p.legs if leg.vehicle_id == v]
+            departures = tuple(sorted(leg.route.departure for leg in legs))
+            back = max((leg.route.arrival for leg in legs), default=self.clock())
             until = back + timedelta(seconds=self.settings.turnaround_s)
-            self.busy[v] = Busy(frozenset(m.id or 0 for m in missions), legs, until)
-        for m, p in zip(missions, planned, strict=True):
-            window = m.spec.get("earliest_pickup") or m.spec["window_start"]
+            self.busy[v] = Busy(frozenset(m.id or 0 for m in missions), departures, until)
+        for m, p, start in zip(missions, planned, first_departure(missions), strict=True):
             depart = p.legs[0].route.departure
             self.notes[m.id or 0] = {
                 "vehicle_id": sortie.vehicle_id,
                 "sortie": sortie.mission_ids,
                 "departure": depart.isoformat(),
-                "after_window_start_s": round(
-                    (depart - datetime.fromisoformat(str(window))).total_seconds(), 1
-                ),
+                "after_window_start_s": round((depart - start).total_seconds(), 1),
                 "fixes": list(p.fixes),
             }
 
@@ -239,12 +284,12 @@ class Dispatcher:
 
         Raises:
             LegFailed: a mission cannot be planned or cleared.
-            InfeasibleMission: planning kept taking longer than the lead, or the demo ended.
+            InfeasibleMission: planning kept taking longer than the lead, or the service stops.
         """
         why = "not tried"
         for _ in range(self.settings.attempts):
             if self.stopped:
-                raise InfeasibleMission("the demo's time limit came before its dispatch")
+                raise InfeasibleMission("the service stopped before the sortie was dispatched")
             planned = self._plan(sortie, missions, self._departure(sortie, missions))
             margin_s = (planned[0].legs[0].route.departure - self.clock()).total_seconds()
             if margin_s >= self.settings.min_margin_s:
@@ -290,45 +335,58 @@ class Dispatcher:
     def _departure(self, sortie: Sortie, missions: list[MissionRow]) -> datetime:
         """The latest of: every parcel's earliest pickup (loaded together), the vehicles'
         actual return plus turnaround, and now plus the lead."""
-        windows = [m.spec.get("earliest_pickup") or m.spec["window_start"] for m in missions]
-        starts = [datetime.fromisoformat(str(w)) for w in windows]
-        lead = self.clock() + timedelta(seconds=self.settings.lead_s)
+        lead = self.clock() + timedelta(seconds=self.tools.settings.lead_s)
         vehicles = (sortie.vehicle_id, sortie.robot_id)
         ready = [self.free_at[v] for v in vehicles if v in self.free_at]
-        return max([*starts, lead, *ready])
+        return max([*first_departure(missions), lead, *ready])
 
     def _plan(
         self, sortie: Sortie, missions: list[MissionRow], depart: datetime
     ) -> list[MissionLegs]:
-        vehicle = (sortie.vehicle_id, self.pads[sortie.vehicle_id])
+        ids = [v for v in (sortie.vehicle_id, sortie.robot_id) if v is not None]
+        rows, spots = self._spots(ids)
         first = missions[0]
         assert first.id is not None
-        away = {v: self._away(v) for v in (sortie.vehicle_id, sortie.robot_id) if v is not None}
+        pad = spots[sortie.vehicle_id].pad
         try:
             if first.kind == "inspection" or sortie.transfer is not None:
-                for v, where in away.items():
-                    if where is not None:
+                for v in ids:
+                    if (where := spots[v].away) is not None:
                         raise InfeasibleMission(
-                            f"vehicle {v} stands {_metres(where, self.pads[v]):.0f} m from its "
-                            "pad (left there by an ended flight)"
+                            f"vehicle {v} stands away from its dock at {where[0]:.6f}, "
+                            f"{where[1]:.6f} (left there by an ended flight)"
                         )
             if first.kind == "inspection":
-                return [survey_legs(self.tools, first, vehicle, depart)]
+                return [survey_legs(self.tools, first, rows[sortie.vehicle_id], pad, depart)]
             if sortie.robot_id is not None and sortie.transfer is not None:
-                robot = (sortie.robot_id, self.pads[sortie.robot_id])
-                return [relay_legs(self.tools, first, vehicle, robot, sortie.transfer, depart)]
+                robot = (sortie.robot_id, spots[sortie.robot_id].pad)
+                drone = (sortie.vehicle_id, pad)
+                return [relay_legs(self.tools, first, drone, robot, sortie.transfer, depart)]
         except LegFailed:
             raise
         except InfeasibleMission as exc:
             raise LegFailed(first.id, str(exc)) from exc
-        start = away.get(sortie.vehicle_id)
+        start = spots[sortie.vehicle_id].away
+        vehicle = (sortie.vehicle_id, pad)
         return sortie_legs(self.tools, missions, vehicle, sortie.flies, depart, start)
 
-    def _away(self, vehicle_id: int) -> LonLat | None:
-        """Where the vehicle stands when that is more than 15 m from its pad, else ``None``."""
-        here = self.where(vehicle_id)
-        pad = self.pads[vehicle_id]
-        return here if here is not None and _metres(here, pad) > 15.0 else None
+    def _spots(self, ids: list[int]) -> tuple[dict[int, VehicleRow], dict[int, Spot]]:
+        """The vehicles' rows and their pads (:func:`fleet.dispatch.pads.spot_of`).
+
+        Raises:
+            InfeasibleMission: a vehicle has no home dock.
+        """
+        rows: dict[int, VehicleRow] = {}
+        spots: dict[int, Spot] = {}
+        with self.tools.context.sessions() as session:
+            for v in ids:
+                row = session.get(VehicleRow, v)
+                dock = None if row is None else session.get(Dock, row.home_dock_id)
+                if row is None or dock is None:
+                    raise InfeasibleMission(f"vehicle {v} has no home dock")
+                rows[v] = row
+                spots[v] = spot_of((dock.lon_deg, dock.lat_deg), self.positions(v))
+        return rows, spots
 
     def _fail(self, mission_id: int, reason: str) -> None:
         self.failures[mission_id] = reason
@@ -341,67 +399,3 @@ class Dispatcher:
                 bus=self.tools.context.bus,
                 clock=self.clock,
             )
-
-    async def dispatch_ready(self) -> int:
-        """Dispatch every sortie whose vehicles are free now, one at a time; how many."""
-        count = 0
-        while batch := self.ready():
-            for sortie in batch:
-                self.take(sortie)
-                await asyncio.to_thread(self.dispatch, sortie)
-                count += 1
-        return count
-
-    async def run(self, events: AsyncIterator[Event]) -> None:
-        """Dispatch as vehicles come back, until no sortie waits (or cancelled)."""
-        wake = asyncio.Event()
-
-        async def watch() -> None:
-            async for event in events:
-                if self.observe(event):
-                    wake.set()
-
-        async with asyncio.TaskGroup() as tg:
-            watcher = tg.create_task(watch())
-            try:
-                while self.pending():
-                    wake.clear()
-                    if not await self.dispatch_ready():
-                        await wake.wait()
-            finally:
-                self.stopped = True
-                watcher.cancel()
-
-
-def _metres(a: LonLat, b: LonLat) -> float:
-    dx = (a[0] - b[0]) * 111_320.0 * math.cos(math.radians(a[1]))
-    return math.hypot(dx, (a[1] - b[1]) * 110_574.0)
-
-
-def dispatcher_for(
-    tools: LegTools,
-    placed: list[Sortie],
-    runner: MissionRunner,
-    clock: Clock,
-) -> Dispatcher:
-    """A dispatcher over the plan's sorties: pads from the database, landings and positions
-    from the runner (its landing record and its bridge links' telemetry)."""
-    with tools.context.sessions() as session:
-        vehicles = list(session.exec(select(VehicleRow)).all())
-        docks = list(session.exec(select(Dock)).all())
-    queues: dict[int, deque[Sortie]] = {}
-    for sortie in placed:
-        for v in (sortie.vehicle_id, sortie.robot_id):
-            if v is not None:
-                queues.setdefault(v, deque()).append(sortie)
-    pads = vehicle_pads(vehicles, docks)
-    links = {v.id: (v.mavlink_url, v.system_id) for v in vehicles}
-
-    def where(vehicle_id: int) -> LonLat | None:
-        """The vehicle's live position (its bridge link's latest fix), if known."""
-        pool = runner.pool
-        link = None if pool is None or vehicle_id not in links else pool.known(*links[vehicle_id])
-        fix = None if link is None else link.telemetry.position.latest
-        return None if fix is None else (fix.lon_deg, fix.lat_deg)
-
-    return Dispatcher(tools, pads, queues, runner.landed_at, runner.db_lock, clock, where)

@@ -1,24 +1,27 @@
-"""Plan a scheduled mission's legs around the live intents, the time-aware way.
+"""Plan a scheduled sortie's legs around the live intents and the active zones, the time-aware way.
 
 Every flying leg goes through the airspace module's fix search
-(:func:`airspace.deconfliction.fixes.plan_and_reserve`): planned over the city, and when it
-meets a live intent, fixed the cheapest way (the smallest free delay, another cruise height, or
-a reroute around the busy volumes). The search runs on a snapshot of the service's committed
-live intents; the caller books the result through the service's atomic path, which checks it
-again. A leg no fix can clear within the limits refuses its mission with the exact blockers.
+(:func:`airspace.deconfliction.fixes.plan_and_reserve`): planned over the city around the zones
+active at its departure, and when it meets a live intent, fixed the cheapest way (the smallest
+free delay, another cruise height, or a reroute around the busy volumes). The search runs on a
+snapshot of the service's committed live intents; the dispatcher books the result through the
+service's atomic path (:func:`fleet.service.approval.book_legs`), which checks it again. A leg
+no fix can clear within the limits refuses its mission with the exact blockers.
 
-Drones fly from their own pad at their dock (:func:`fleet.demo.dispatch.vehicle_pads`), and
-every route is retimed as the simulated vehicles fly its items (they stop at each waypoint), so
-the reserved times are the flown times. A relay's ground robot drives at street level from its
-pad to the transfer point (there when the drone lands), then to the dropoff, then home; ground
-legs reserve no airspace.
+The timing is the service approval's (:class:`fleet.service.approval.ApprovalSettings`: lead,
+handover at a dropoff, acceleration and landing speed in the reserved ETAs). Vehicles fly from
+their own pad at their dock (:mod:`fleet.dispatch.pads`), and every route is retimed as the
+vehicles fly its items (they stop at each waypoint), so the reserved times are the flown ones.
+A relay's ground robot drives at street level from its pad to the transfer point (there when
+the drone lands), then to the dropoff, then home; ground legs reserve no airspace. An
+inspection is the service's inspection flight (:mod:`fleet.service.inspection_flight`).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,53 +37,112 @@ from airspace.deconfliction.replan import planner_for
 from airspace.errors import AirspaceError, PlanningError
 from airspace.intents import PRIORITY_NORMAL
 from airspace.intents.volume import Volume4D
-from airspace.planner import Clearances, Planner, VehicleProfile
+from airspace.planner import Planner, VehicleProfile
 from airspace.route import Route
 from airspace.volumes import VolumeSettings
-from fleet.demo.inspect import inspection_leg
+from airspace.zones import Zone
 from fleet.errors import InfeasibleMission
-from fleet.service.approval import live_snapshot
+from fleet.model import Inspection
+from fleet.service.approval import ApprovalSettings, live_snapshot
 from fleet.service.context import ServiceContext
+from fleet.service.domain import domain_mission, domain_vehicle
+from fleet.service.drives import ROBOT_SPEEDS
+from fleet.service.inspection_flight import inspection_flight
 from fleet.service.legs import PlannedLeg
+from fleet.service.routes import active_zones
 from fleet.service.timing import SpeedProfile, retime
-from fleet.storage.tables import MissionRow
+from fleet.storage.tables import MissionRow, VehicleRow
 
 LonLat = tuple[float, float]
-DEMO_VOLUMES = VolumeSettings(
+DROPOFF_SERVICE_S = 60.0  # fleet.model.Delivery.dropoff_service_s: the scheduler's stop there
+DISPATCH_VOLUMES = VolumeSettings(
     lateral_buffer_m=10.0, time_buffer_s=60.0, time_uncertainty_per_s=0.15
 )
-"""10 m either side of the route: the simulated fleet holds its track within a few metres (the
-default 15 m would make the 35 m-apart pads of one dock block each other's columns). Time
-margins wider than the default: at x50 every wall-clock millisecond of MAVLink round trip
-(landing confirmed, upload, arming) is 50 simulated ones, so legs start a few tens of seconds
-late, and the runner recalls a vehicle found outside its volumes' times."""
-
-
-DEMO_FIXES = FixSettings(
-    max_delay=timedelta(minutes=20), reroute_penalty_s=600.0, volumes=DEMO_VOLUMES
+"""10 m either side of the route: a dock's pads stand 35 m apart, and the default 15 m would
+make their take-off and landing columns block each other. Time margins wider than the default:
+a leg starts a few tens of seconds late after a landing is confirmed, the upload and arming."""
+DISPATCH_FIXES = FixSettings(
+    max_delay=timedelta(minutes=20), reroute_penalty_s=600.0, volumes=DISPATCH_VOLUMES
 )
 """A reroute (a planner search around the busy volumes: the slowest fix) is only sought when
 no delay under ten minutes or other cruise height clears the flight."""
+DISPATCH_APPROVAL = ApprovalSettings(handover_s=DROPOFF_SERVICE_S, fixes=DISPATCH_FIXES)
+"""The service approval's timing (lead, acceleration, landing speed) with the dispatcher's fix
+search, and the scheduler's time at a dropoff (``Delivery.dropoff_service_s``) as the handover,
+so the flights keep the plan's pace. At a dropoff the runner confirms the landing, uploads the
+next leg and starts it: 20 s (a hand approval's handover) is too short for that once a
+simulated fleet runs faster than real time."""
+DRONE = VehicleProfile(cruise_speed_mps=12.0, climb_rate_mps=3.0, descent_rate_mps=1.5)
+ROBOT = VehicleProfile(
+    cruise_speed_mps=ROBOT_SPEEDS.cruise_speed_mps, climb_rate_mps=1.0, descent_rate_mps=1.0
+)
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class LegTools:
-    """What legs are planned and checked with."""
+    """What legs are planned and checked with: the service's planners, its approval timing.
 
+    Attributes:
+        context: the running service (planners, database, clock).
+        air: the flight planner over the city (the service's).
+        ground: the street-level planner of ground robots (the service's).
+        settings: the approval's lead, handover, speeds and fix search.
+        robot_settle_s: between two legs of a robot: the runner confirms a rover's arrival
+            about a minute after it stops, and the next leg must not start late for it.
+    """
+
+    context: ServiceContext
     air: Planner
     ground: Planner
-    context: ServiceContext
-    drone: VehicleProfile
-    robot: VehicleProfile
-    drone_speeds: SpeedProfile  # how the drones fly their mission items (reserved ETAs)
-    robot_speeds: SpeedProfile
-    clearances: Clearances
-    handover_s: float = 60.0  # parcel dropped or handed over at a pad (the scheduler's
-    # dropoff service time, fleet.model.Delivery.dropoff_service_s)
-    robot_settle_s: float = 90.0  # between two legs of a robot: the runner confirms a rover's
-    # arrival about a minute after it stops, and the next leg must not start late for it
-    volumes: VolumeSettings = field(default_factory=lambda: DEMO_VOLUMES)
-    fixes: FixSettings = field(default_factory=lambda: DEMO_FIXES)
+    settings: ApprovalSettings = DISPATCH_APPROVAL
+    robot_settle_s: float = 90.0
+    drone: VehicleProfile = DRONE
+    robot: VehicleProfile = ROBOT
+
+    @property
+    def handover_s(self) -> float:
+        """Time at a dropoff or transfer point before the next leg."""
+        return self.settings.handover_s
+
+    @property
+    def fixes(self) -> FixSettings:
+        """The fix search's limits and volume buffers."""
+        return self.settings.fixes
+
+    @property
+    def volumes(self) -> VolumeSettings:
+        """How routes are wrapped in volumes."""
+        return self.settings.fixes.volumes
+
+    @property
+    def drone_speeds(self) -> SpeedProfile:
+        """How drones fly their items (the reserved ETAs)."""
+        s = self.settings
+        d = self.drone
+        return SpeedProfile(
+            d.cruise_speed_mps, s.accel_mps2, d.climb_rate_mps, d.descent_rate_mps, s.land_speed_mps
+        )
+
+    @property
+    def robot_speeds(self) -> SpeedProfile:
+        """How robots drive their items."""
+        return ROBOT_SPEEDS
+
+    def zones(self, when: datetime) -> list[Zone]:
+        """The service's zones active at ``when``."""
+        with self.context.sessions() as session:
+            return active_zones(session, when)
+
+
+def leg_tools(context: ServiceContext, settings: ApprovalSettings = DISPATCH_APPROVAL) -> LegTools:
+    """The service's planners and approval timing.
+
+    Raises:
+        InfeasibleMission: no buildings loaded.
+    """
+    if context.planner is None or context.ground_planner is None:
+        raise InfeasibleMission("no buildings loaded: POST /buildings or SKYFLEET_BUILDINGS_PATH")
+    return LegTools(context, context.planner, context.ground_planner, settings)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +203,8 @@ class _Flights:
     def between(self, a: LonLat, b: LonLat, depart: datetime) -> Route:
         """The fixed flight from ``a`` to ``b`` (ground to ground), timed as the drone flies."""
         t = self.tools
-        planner = planner_for(t.air, (*a, 0.0), (*b, 0.0), t.drone, volumes=t.volumes)
+        zones = t.zones(depart)
+        planner = planner_for(t.air, (*a, 0.0), (*b, 0.0), t.drone, zones=zones, volumes=t.volumes)
         return self.fly(lambda request: retime(planner(request), t.drone_speeds), depart)
 
     def done(self, legs: list[PlannedLeg]) -> MissionLegs:
@@ -291,40 +354,62 @@ def relay_legs(
     meet = max(out.arrival, to_pad.arrival + timedelta(seconds=tools.robot_settle_s))
     last = drive(tools, transfer, dropoff, meet + timedelta(seconds=tools.handover_s))
     home_run = drive(tools, dropoff, home, _after(last, tools.robot_settle_s))
-    back = flights.between(transfer, pad, _after(out, tools.handover_s))
+    # the drone hands the parcel over once the robot is there and its arrival confirmed (the
+    # runner starts the flight back only after the robot's leg there has ended)
+    back = flights.between(transfer, pad, meet + timedelta(seconds=tools.handover_s))
     ground = [_ground(tools, robot_id, r) for r in (to_pad, last, home_run)]
     return flights.done([*ground, _air(tools, drone_id, out), _air(tools, drone_id, back)])
 
 
 def survey_legs(
-    tools: LegTools, mission: MissionRow, drone: tuple[int, LonLat], depart: datetime
+    tools: LegTools,
+    mission: MissionRow,
+    vehicle: VehicleRow,
+    pad: LonLat,
+    depart: datetime,
 ) -> MissionLegs:
-    """An inspection: one flight (transit, survey, transit back) from the drone's pad.
+    """An inspection: the service's inspection flight (transit, pattern, transit back) from
+    the drone's pad, around the active zones, checked by the verifier and the battery.
 
-    Only a delay can fix it: the survey's height and path come from the pattern.
+    Only a delay can fix it: the pattern's height and path are the pattern's.
 
     Raises:
         InfeasibleMission: no route, the verifier refused it, or no delay clears it.
     """
+    assert vehicle.id is not None
     flights = _Flights(tools, mission)
-    drone_id, pad = drone
+    inspection = domain_mission(mission)
+    if not isinstance(inspection, Inspection):
+        raise InfeasibleMission(f"mission {mission.id} is not an inspection")
+    drone = domain_vehicle(vehicle)
+    speeds = tools.drone_speeds
     items: list[Any] = []
 
     def plan(request: PlanRequest) -> Route:
         if request.cruise_agl_m is not None or request.avoid:
             raise PlanningError("a survey flies its pattern's height and path")
+        zones = tools.zones(request.departure)
         try:
-            route, body = inspection_leg(
-                tools.air, mission.spec, tools.drone, pad, request.departure, tools.clearances
+            flight = inspection_flight(
+                tools.air, inspection, drone, pad, request.departure, speeds, zones
             )
         except InfeasibleMission as exc:
             raise PlanningError(str(exc)) from exc
-        items[:] = body
-        return route
+        items[:] = flight.items
+        return flight.route
 
     route = flights.fly(plan, depart)
-    return flights.done([PlannedLeg(drone_id, route, True, tuple(items))])
+    leg = PlannedLeg(vehicle.id, route, True, tuple(items), speeds.cruise_speed_mps)
+    return flights.done([leg])
 
 
 def _point(spec: dict[str, Any], key: str) -> LonLat:
     return float(spec[key]["lon_deg"]), float(spec[key]["lat_deg"])
+
+
+def first_departure(missions: Sequence[MissionRow]) -> list[datetime]:
+    """Each mission's earliest start: its earliest pickup or its window's start."""
+    return [
+        datetime.fromisoformat(str(m.spec.get("earliest_pickup") or m.spec["window_start"]))
+        for m in missions
+    ]

@@ -1,9 +1,9 @@
-"""The demo's scheduling and dispatch logic: sorties cut from the scheduler's trips, and each
-vehicle freed for its next sortie by its actual landing, not its planned return."""
+"""The dispatcher's scheduling and dispatch logic: sorties cut from the scheduler's trips, and
+each vehicle freed for its next sortie by its actual landing (the runner's ``vehicle.status``
+events), not its planned return."""
 
 from __future__ import annotations
 
-import threading
 from collections import deque
 from datetime import UTC, datetime, timedelta
 
@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 
 from airspace.intents.volume import Polygon, Volume4D
 from airspace.route import Route, Waypoint
-from fleet.demo.dispatch import Busy, Dispatcher, DispatchSettings
-from fleet.demo.legs import MissionLegs, split_in_time
-from fleet.demo.schedule import Sortie, sorties
+from fleet.dispatch.dispatcher import Busy, Dispatcher, DispatchSettings
+from fleet.dispatch.legs import MissionLegs, split_in_time
+from fleet.dispatch.schedule import Sortie, sorties
 from fleet.model import GeoPoint
 from fleet.scheduler import Schedule, Stop, StopKind, Trip, VehicleSchedule
 from fleet.service.events import Event
@@ -89,47 +89,73 @@ def test_a_survey_in_parts_is_one_sortie() -> None:
     assert [s.mission_ids for s in cut] == [[31]]
 
 
-def _dispatcher(landed: dict[tuple[int, int], datetime], now: datetime) -> Dispatcher:
+class _Tools:
+    """Only what the queue logic reads of the planning tools."""
+
+    class settings:
+        lead_s = 60.0
+
+
+class _Now:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def _dispatcher(now: datetime | _Now) -> Dispatcher:
     queue = deque([Sortie(1, True, T0, [41]), Sortie(1, True, T0 + timedelta(seconds=300), [42])])
     return Dispatcher(
-        tools=None,  # type: ignore[arg-type]  # planning is not exercised here
-        pads={1: (139.7, 35.69)},
+        tools=_Tools(),  # type: ignore[arg-type]  # planning is not exercised here
+        clock=now if isinstance(now, _Now) else (lambda: now),
         queues={1: queue},
-        landed_at=landed,
-        db_lock=threading.Lock(),
-        clock=lambda: now,
         settings=DispatchSettings(turnaround_s=120.0),
     )
 
 
-def _idle(vehicle_id: int) -> Event:
-    return Event("vehicle.status", 1, {"vehicle_id": vehicle_id, "status": "idle"})
+def _status(vehicle_id: int, status: str) -> Event:
+    return Event("vehicle.status", 1, {"vehicle_id": vehicle_id, "status": status})
 
 
 @given(late_s=st.floats(min_value=0.0, max_value=3600.0))
 def test_a_vehicle_is_free_at_its_actual_landing_plus_turnaround(late_s: float) -> None:
-    landed: dict[tuple[int, int], datetime] = {}
-    now = T0 + timedelta(seconds=5000)
-    d = _dispatcher(landed, now)
+    now = _Now(T0)
+    d = _dispatcher(now)
     first = d.ready()[0]
     d.take(first)
-    d.busy[1].legs = ((41, 0), (41, 1))
+    d.busy[1].departures = (T0, T0 + timedelta(seconds=160))
     assert d.ready() == []  # busy: the next sortie waits
-    landed[(41, 0)] = T0 + timedelta(seconds=100)
-    assert not d.observe(_idle(1))  # landed at the dropoff, not back yet
+    now.now = T0 + timedelta(seconds=100)
+    assert not d.observe(_status(1, "in_flight"))
+    assert not d.observe(_status(1, "idle"))  # landed at the dropoff, not back yet
     assert d.ready() == []
     back = T0 + timedelta(seconds=250 + late_s)
-    landed[(41, 1)] = back
-    assert d.observe(_idle(1))
+    now.now = back
+    assert not d.observe(_status(1, "in_flight"))
+    assert d.observe(_status(1, "idle"))
     assert d.free_at[1] == back + timedelta(seconds=120.0)
     assert [s.mission_ids for s in d.ready()] == [[42]]
 
 
+def test_an_idle_report_before_a_leg_departs_is_no_landing() -> None:
+    now = _Now(T0)
+    d = _dispatcher(now)
+    d.take(d.ready()[0])
+    d.busy[1].departures = (T0 + timedelta(seconds=60),)
+    d.observe(_status(1, "in_flight"))  # e.g. a status watcher's report while it waits
+    assert not d.observe(_status(1, "idle"))
+    assert d.busy[1].landed == []
+    now.now = T0 + timedelta(seconds=200)
+    d.observe(_status(1, "in_flight"))
+    assert d.observe(_status(1, "idle"))
+
+
 def test_a_sortie_that_ended_early_frees_its_vehicle_after_a_recovery_allowance() -> None:
     now = T0 + timedelta(seconds=700)
-    d = _dispatcher({}, now)
+    d = _dispatcher(now)
     d.take(d.ready()[0])
-    d.busy[1].legs = ((41, 0), (41, 1))
+    d.busy[1].departures = (T0, T0 + timedelta(seconds=160))
     failed = Event("mission.state", 1, {"mission_id": 41, "state": "failed"})
     assert d.observe(failed)
     # it may be flying home after a recall: free after the recovery allowance and turnaround
@@ -137,7 +163,7 @@ def test_a_sortie_that_ended_early_frees_its_vehicle_after_a_recovery_allowance(
 
 
 def test_a_robot_keeps_the_plans_order_between_its_drives_and_its_relays() -> None:
-    d = _dispatcher({}, T0)
+    d = _dispatcher(T0)
     relay = Sortie(1, True, T0, [51], robot_id=9, transfer=(139.7, 35.69))
     drive = Sortie(9, False, T0 + timedelta(seconds=60), [52])
     d.queues = {1: deque([relay]), 9: deque([relay, drive])}
@@ -148,7 +174,7 @@ def test_a_robot_keeps_the_plans_order_between_its_drives_and_its_relays() -> No
 
 
 def test_the_most_urgent_ready_sortie_goes_first() -> None:
-    d = _dispatcher({}, T0)
+    d = _dispatcher(T0)
     normal = Sortie(1, True, T0, [61], rank=2)
     medical = Sortie(2, True, T0 + timedelta(seconds=600), [62], rank=0)
     d.queues = {1: deque([normal]), 2: deque([medical])}
@@ -189,11 +215,11 @@ def test_a_sorties_intents_are_disjoint_in_time_and_cover_each_flight(
 
 
 def test_a_robot_drives_its_own_delivery_while_its_relays_drone_is_away() -> None:
-    d = _dispatcher({}, T0)
+    d = _dispatcher(T0)
     relay = Sortie(1, True, T0, [51], robot_id=9, transfer=(139.7, 35.69))
     short = Sortie(9, False, T0 + timedelta(seconds=60), [52], planned_s=300.0)
     d.queues = {1: deque([relay]), 9: deque([relay, short])}
-    d.busy[1] = Busy(frozenset({50}), ((50, 0),), until=T0 + timedelta(seconds=3600))
+    d.busy[1] = Busy(frozenset({50}), (T0,), until=T0 + timedelta(seconds=3600))
     assert d.ready() == [short]  # back long before the drone
-    d.busy[1] = Busy(frozenset({50}), ((50, 0),), until=T0 + timedelta(seconds=400))
+    d.busy[1] = Busy(frozenset({50}), (T0,), until=T0 + timedelta(seconds=400))
     assert d.ready() == []  # it would keep the relay waiting
