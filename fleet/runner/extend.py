@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from airspace.extension import ExtensionSettings, LateFlight, Projection
 from airspace.intents import IntentState, OperationalIntent, transition
-from firmware_bridge.telemetry import LandedState, Position
+from firmware_bridge.telemetry import LandedState, Position, Telemetry
 from fleet.runner.conformance import ACTOR, FlightConformance
 from fleet.runner.flight import LegPlan
 from fleet.service.reservations import Refused, VolumeUpdate, update_volumes
@@ -30,6 +30,18 @@ if TYPE_CHECKING:
     from fleet.runner.runner import MissionRunner
 
 __all__ = ["Extender", "ExtensionSettings", "LateFlight"]
+
+
+def grounded(telemetry: Telemetry) -> bool:
+    """Whether an aircraft is on the ground or disarmed, as its link last said.
+
+    One that has not taken off (or has landed) is not late in the air: its intent is not
+    extended (a launch that fails ends the intent instead, :mod:`fleet.runner.launch`).
+    """
+    armed = telemetry.armed.latest
+    landed = telemetry.landed_state.latest
+    on_ground = landed is not None and landed.state is LandedState.ON_GROUND
+    return on_ground or (armed is not None and not armed.armed)
 
 
 class Extender:
@@ -62,16 +74,8 @@ class Extender:
                          projection)  # fmt: skip
 
     def _grounded(self, plan: LegPlan) -> bool:
-        """Whether the vehicle is on the ground or disarmed: a flight that has not taken off
-        (or has landed) is not late in the air, and its airspace is not extended; a launch
-        that fails ends the intent instead (:mod:`fleet.runner.launch`)."""
         link = self.runner.link_of(plan)
-        if link is None or not plan.flies:
-            return False
-        armed = link.telemetry.armed.latest
-        landed = link.telemetry.landed_state.latest
-        on_ground = landed is not None and landed.state is LandedState.ON_GROUND
-        return on_ground or (armed is not None and not armed.armed)
+        return plan.flies and link is not None and grounded(link.telemetry)
 
     async def _book(
         self,
