@@ -47,7 +47,13 @@ def vehicle_specs(
     """One simulator spec per demo vehicle, in order (instance ``i`` = system id ``i + 1``)."""
     by_id = {d.id: d for d in docks}
     used: dict[str, int] = {}
-    autopilot = AutopilotConfig(land_speed_mps=config.land_speed_mps)
+    # PX4's disarm timers count (simulated) time, the link's round trips do not shrink with the
+    # speed-up: at xN they keep their real-time length in wall time (2 s and 10 s at x1)
+    autopilot = AutopilotConfig(
+        land_speed_mps=config.land_speed_mps,
+        disarm_after_land_s=2.0 * config.speedup,
+        disarm_preflight_s=10.0 * config.speedup,
+    )
     specs = []
     for i, v in enumerate(vehicles):
         dock = by_id[v.dock_id]
