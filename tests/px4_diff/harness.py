@@ -23,7 +23,7 @@ from typing import Any
 
 from pymavlink.dialects.v20 import common as mavlink
 
-from simulators import Swarm
+from simulators import SimVehicle, Swarm
 from simulators.errors import PortInUse
 from simulators.px4_sitl import SitlOptions, px4_sitl
 
@@ -168,6 +168,7 @@ class Target:
         self.sysid = 0
         self.home_amsl_m = math.nan
         self._boot_scale = boot_scale
+        self.sim_vehicle: SimVehicle | None = None  # the simulated vehicle, for fault injection
         self._boot_ms = 0
         self._mode: str | None = None
         self._landed: str | None = None
@@ -254,10 +255,13 @@ class Target:
             "EXTENDED_SYS_STATE", lambda m: LANDED.get(m.landed_state) == state, timeout_s
         )
 
+    async def connected(self) -> None:
+        """Until the first HEARTBEAT (which gives the system id)."""
+        heartbeat = await self.wait("HEARTBEAT", since=0, timeout_s=READY_TIMEOUT_S)
+        self.sysid = heartbeat.get_srcSystem()
+
     async def ready(self) -> None:
         """Until the vehicle is ready to arm (SYS_STATUS pre-arm bit) and knows its home."""
-        await self.wait("HEARTBEAT", since=0, timeout_s=READY_TIMEOUT_S)
-        self.sysid = self.link.history[-1].get_srcSystem()
         prearm = mavlink.MAV_SYS_STATUS_PREARM_CHECK
         await self.wait(
             "SYS_STATUS", lambda m: m.onboard_control_sensors_health & prearm, READY_TIMEOUT_S, 0
@@ -420,14 +424,14 @@ async def _listen(target: Target, port: int) -> AsyncIterator[None]:
 
 
 @contextlib.asynccontextmanager
-async def _simulator() -> AsyncIterator[int]:
-    """One simulated quad at PX4's home and speed-up; yields the port its API link sends to."""
+async def _simulator(speed: float) -> AsyncIterator[SimVehicle]:
+    """One simulated quad at PX4's home and speed-up, running."""
     base = 20_000 + (os.getpid() % 400) * 25
     for attempt in range(20):
         offset = base + attempt * 7
         swarm = Swarm(
             1, home_lon_lat=(HOME_LON_DEG, HOME_LAT_DEG), home_amsl_m=HOME_AMSL_M,
-            speedup=SPEED, port_offset=offset, gcs_link=False,
+            speedup=speed, port_offset=offset, gcs_link=False,
         )  # fmt: skip
         try:
             await swarm.__aenter__()
@@ -437,7 +441,7 @@ async def _simulator() -> AsyncIterator[int]:
             async with asyncio.TaskGroup() as group:
                 task = group.create_task(swarm.run())
                 try:
-                    yield swarm.vehicles[0].spec.api_ports[1]
+                    yield swarm.vehicles[0]
                 finally:
                     task.cancel()
         finally:
@@ -446,14 +450,21 @@ async def _simulator() -> AsyncIterator[int]:
     raise PortInUse("no free port block for the simulator")
 
 
-async def _drive(target: Target, scenario: Scenario) -> Trace:
+async def _drive(target: Target, scenario: Scenario, before_ready: Scenario | None) -> Trace:
+    await target.connected()
+    if before_ready is not None:
+        await before_ready(target)
     await target.ready()
     await scenario(target)
     return target.trace
 
 
 async def run_both(
-    scenario: Scenario, px4_folder: Path, params: dict[str, float] | None = None
+    scenario: Scenario,
+    px4_folder: Path,
+    params: dict[str, float] | None = None,
+    before_ready: Scenario | None = None,
+    speed: float = SPEED,
 ) -> tuple[Trace, Trace]:
     """Run ``scenario`` on a simulated vehicle and on PX4 SITL concurrently.
 
@@ -462,15 +473,18 @@ async def run_both(
         px4_folder: the PX4 SITL folder.
         params: PX4 parameters set at boot on PX4 (the simulator gets them by PARAM_SET, as a
             client sets them, before the scenario starts).
+        before_ready: what to do from the first HEARTBEAT, before the vehicle is ready to arm
+            (``Target.sim_vehicle`` is the simulated vehicle, None on PX4).
+        speed: PX4_SIM_SPEED_FACTOR and the simulator's speed-up.
 
     Returns:
         (simulator trace, PX4 trace).
     """
     options = SitlOptions(
-        count=1, speed_factor=SPEED, params=params or {},
+        count=1, speed_factor=speed, params=params or {},
         home_lon_deg=HOME_LON_DEG, home_lat_deg=HOME_LAT_DEG, home_alt_amsl_m=HOME_AMSL_M,
     )  # fmt: skip
-    sim, px4 = Target("simulator", SPEED), Target("PX4", 1.0)
+    sim, px4 = Target("simulator", speed), Target("PX4", 1.0)
 
     async def sim_with_params(target: Target) -> None:
         for name, value in (params or {}).items():
@@ -480,13 +494,14 @@ async def run_both(
     with px4_sitl(options, px4_folder) as [instance]:
         async with (
             _listen(px4, instance.api_port),
-            _simulator() as sim_port,
-            _listen(sim, sim_port),
+            _simulator(speed) as sim_vehicle,
+            _listen(sim, sim_vehicle.spec.api_ports[1]),
         ):
+            sim.sim_vehicle = sim_vehicle
             try:
                 async with asyncio.TaskGroup() as group:
-                    sim_task = group.create_task(_drive(sim, sim_with_params))
-                    px4_task = group.create_task(_drive(px4, scenario))
+                    sim_task = group.create_task(_drive(sim, sim_with_params, before_ready))
+                    px4_task = group.create_task(_drive(px4, scenario, before_ready))
             except* TimeoutError as failure:
                 log = instance.log_path.read_text(errors="replace")[-3000:]
                 raise AssertionError(

@@ -1,9 +1,9 @@
 """Missions, Hold, RTL and the pre-flight disarm on the simulator and on PX4.
 
 Compared exactly: ACK results, items reached, flight-mode and landed-state sequences, where the
-flight ended (within 3 m of the expected point). Within tolerances: altitudes within 1.5 m, the
-simulated time of each flight within 40 % of PX4's (same speeds; PX4's accelerations, spool-up
-and land detector are modelled roughly).
+flight ended (within 3 m of the expected point). Within tolerances: altitudes within 2 m (PX4's
+estimated height wanders that much), the simulated time of each flight within 40 % of PX4's
+(same speeds; PX4's accelerations, spool-up and land detector are modelled roughly).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ M = mavlink
 REL = M.MAV_FRAME_GLOBAL_RELATIVE_ALT_INT
 NAN = math.nan
 TIME_TOLERANCE = 0.4
-ALT_TOLERANCE_M = 1.5
+ALT_TOLERANCE_M = 2.0  # PX4's EKF height on SIH settles up to 1.7 m off, run to run
 
 
 def _distance_m(msg: Any, lat_deg: float, lon_deg: float) -> float:
@@ -172,3 +172,66 @@ async def test_armed_without_take_off_disarms_after_com_disarm_prflt(px4_folder:
     # PX4's HEARTBEAT comes once a simulated second: the disarm shows up to 1 s (or 2) late
     assert 4.0 <= px4.between("armed", "disarmed") <= 7.0, report
     _same_duration(sim, px4, "armed", "disarmed", report)
+
+
+async def _arm_before_ready(v: Target) -> None:
+    """PX4 is not ready for its first seconds (no position fix yet); the simulator is ready at
+    once, so its GPS fix is withheld for the same request."""
+    if v.sim_vehicle is not None:
+        v.sim_vehicle.set_gps(False)
+    v.trace.results["arm_not_ready"] = await v.arm()
+    if v.sim_vehicle is not None:
+        v.sim_vehicle.set_gps(True)
+
+
+async def _arm_when_ready(v: Target) -> None:
+    v.trace.results["arm_ready"] = await v.arm()
+    v.trace.results["disarm"] = await v.command(M.MAV_CMD_COMPONENT_ARM_DISARM, 0)
+
+
+async def test_arming_is_refused_until_ready(px4_folder: Path) -> None:
+    # in real time: at 5x PX4 is ready (1 s wall) before the client's socket is open
+    sim, px4 = await run_both(
+        _arm_when_ready, px4_folder, before_ready=_arm_before_ready, speed=1.0
+    )
+    report = f"\n{sim}\n{px4}"
+    assert px4.results["arm_not_ready"] != M.MAV_RESULT_ACCEPTED, report
+    assert sim.results == px4.results, report
+
+
+async def _hold_and_resume(v: Target) -> None:
+    end_lat, end_lon = offset_deg(60.0, 0.0)
+    items = [
+        mission_item(0, M.MAV_CMD_NAV_TAKEOFF, REL, (0, 0, 0, NAN), HOME_LAT_DEG, HOME_LON_DEG, 8),
+        mission_item(1, M.MAV_CMD_NAV_WAYPOINT, REL, (0, 0, 0, NAN), end_lat, end_lon, 8),
+    ]
+    v.trace.results["upload"] = await v.upload(items)
+    since = len(v.link.history)
+    v.trace.results["arm"] = await v.arm()
+    await _start_mission(v)
+    await v.wait("GLOBAL_POSITION_INT", lambda m: _distance_m(m, end_lat, end_lon) < 45, 60.0)
+    v.trace.results["hold"] = await v.set_mode("HOLD")
+    v.mark("hold")
+    for _ in range(3):
+        await v.wait("HEARTBEAT", timeout_s=3.0)
+    first = await v.wait("GLOBAL_POSITION_INT", timeout_s=3.0)
+    for _ in range(2):
+        await v.wait("HEARTBEAT", timeout_s=3.0)
+    second = await v.wait("GLOBAL_POSITION_INT", timeout_s=3.0)
+    moved_m = _distance_m(second, first.lat * 1e-7, first.lon * 1e-7)
+    v.trace.results["stays_put_in_hold"] = moved_m < 1.5
+    v.trace.results["stopped_short_of_the_waypoint"] = _distance_m(second, end_lat, end_lon) > 20
+    v.trace.results["resume"] = await v.set_mode("MISSION")
+    await v.wait_mode("HOLD", armed=True, timeout_s=60.0)  # the mission's end
+    v.trace.results["reached"] = _reached(v, since)
+    last = await v.wait("GLOBAL_POSITION_INT", timeout_s=3.0)
+    v.trace.results["ends_at_the_waypoint"] = _distance_m(last, end_lat, end_lon) < 3.0
+
+
+async def test_hold_stops_a_mission_and_mission_mode_resumes_it(px4_folder: Path) -> None:
+    sim, px4 = await run_both(_hold_and_resume, px4_folder)
+    report = f"\n{sim}\n{px4}"
+    assert px4.results["stays_put_in_hold"] is True, report
+    assert sim.results == px4.results, report
+    assert sim.mode_sequence("armed") == px4.mode_sequence("armed"), report
+    assert abs(sim.alt_at("hold", 2.0) - px4.alt_at("hold", 2.0)) < ALT_TOLERANCE_M, report

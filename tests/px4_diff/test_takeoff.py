@@ -1,7 +1,8 @@
 """Take-off and land on the simulator and on PX4: with param7 (AMSL), without (MIS_TAKEOFF_ALT).
 
 Compared: the ACK results, exactly; the flight-mode and landed-state sequences from arming,
-exactly; the altitude held after the take-off (median of the last 2 s) within 1 m of PX4's; the
+exactly; the altitude held after the take-off (median of the last 2 s) within 2 m of PX4's (PX4's
+EKF height on SIH settles up to 1.7 m below its target, from run to run); the
 simulated time from arming to Hold and from Land to disarmed within 40 % of PX4's (PX4 spools
 up, ramps its climb and runs its land detector; the simulator models them roughly).
 """
@@ -15,7 +16,7 @@ from pymavlink.dialects.v20 import common as mavlink
 
 from tests.px4_diff.harness import Scenario, Target, Trace, run_both
 
-ALT_TOLERANCE_M = 1.0
+ALT_TOLERANCE_M = 2.0  # PX4's EKF height on SIH settles up to 1.7 m off its target, run to run
 TIME_TOLERANCE = 0.4
 
 
