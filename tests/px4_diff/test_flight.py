@@ -98,16 +98,22 @@ async def test_mission_started_right_after_upload_flies_to_its_land_item(
     _same_duration(sim, px4, "armed", "disarmed", report)
 
 
-async def _mission_then_hold_then_rtl(v: Target) -> None:
-    end_lat, end_lon = offset_deg(30.0, -20.0)
+async def _fly_to(v: Target, lat_deg: float, lon_deg: float) -> int:
+    """Upload [take-off to 8 m, waypoint at 8 m], arm, start; returns the history index then."""
     items = [
         mission_item(0, M.MAV_CMD_NAV_TAKEOFF, REL, (0, 0, 0, NAN), HOME_LAT_DEG, HOME_LON_DEG, 8),
-        mission_item(1, M.MAV_CMD_NAV_WAYPOINT, REL, (0, 0, 0, NAN), end_lat, end_lon, 8),
+        mission_item(1, M.MAV_CMD_NAV_WAYPOINT, REL, (0, 0, 0, NAN), lat_deg, lon_deg, 8),
     ]
     v.trace.results["upload"] = await v.upload(items)
     since = len(v.link.history)
     v.trace.results["arm"] = await v.arm()
     await _start_mission(v)
+    return since
+
+
+async def _mission_then_hold_then_rtl(v: Target) -> None:
+    end_lat, end_lon = offset_deg(30.0, -20.0)
+    since = await _fly_to(v, end_lat, end_lon)
     await v.wait_mode("HOLD", armed=True, timeout_s=60.0)  # the mission ends in the air: Hold
     v.mark("mission_done")
     v.trace.results["reached"] = _reached(v, since)
@@ -201,14 +207,7 @@ async def test_arming_is_refused_until_ready(px4_folder: Path) -> None:
 
 async def _hold_and_resume(v: Target) -> None:
     end_lat, end_lon = offset_deg(60.0, 0.0)
-    items = [
-        mission_item(0, M.MAV_CMD_NAV_TAKEOFF, REL, (0, 0, 0, NAN), HOME_LAT_DEG, HOME_LON_DEG, 8),
-        mission_item(1, M.MAV_CMD_NAV_WAYPOINT, REL, (0, 0, 0, NAN), end_lat, end_lon, 8),
-    ]
-    v.trace.results["upload"] = await v.upload(items)
-    since = len(v.link.history)
-    v.trace.results["arm"] = await v.arm()
-    await _start_mission(v)
+    since = await _fly_to(v, end_lat, end_lon)
     await v.wait("GLOBAL_POSITION_INT", lambda m: _distance_m(m, end_lat, end_lon) < 45, 60.0)
     v.trace.results["hold"] = await v.set_mode("HOLD")
     v.mark("hold")
