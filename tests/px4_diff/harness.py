@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
+import itertools
 import math
 import os
 import struct
@@ -116,10 +118,14 @@ class Link(asyncio.DatagramProtocol):
         self.transport: asyncio.DatagramTransport | None = None
         self.peer: tuple[str, int] | None = None
         self._changed = asyncio.Event()
+        self.closed = asyncio.Event()  # the socket is closed (its port free again)
         self._on_message = on_message
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed.set()
 
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
         self.peer = addr
@@ -421,14 +427,18 @@ async def _listen(target: Target, port: int) -> AsyncIterator[None]:
     finally:
         assert target.link.transport is not None
         target.link.transport.close()
+        await target.link.closed.wait()
+
+
+_runs = itertools.count()  # each run in this process takes the next block of ports
 
 
 @contextlib.asynccontextmanager
-async def _simulator(speed: float) -> AsyncIterator[SimVehicle]:
-    """One simulated quad at PX4's home and speed-up, running."""
-    base = 20_000 + (os.getpid() % 400) * 25
-    for attempt in range(20):
-        offset = base + attempt * 7
+async def _simulator(speed: float, target: Target) -> AsyncIterator[SimVehicle]:
+    """One simulated quad at PX4's home and speed-up, running, ``target`` listening to it."""
+    base = 20_000 + (os.getpid() % 200) * 100
+    for _ in range(20):
+        offset = base + (next(_runs) % 14) * 7
         swarm = Swarm(
             1, home_lon_lat=(HOME_LON_DEG, HOME_LAT_DEG), home_amsl_m=HOME_AMSL_M,
             speedup=speed, port_offset=offset, gcs_link=False,
@@ -438,15 +448,21 @@ async def _simulator(speed: float) -> AsyncIterator[SimVehicle]:
         except PortInUse:
             continue
         try:
-            async with asyncio.TaskGroup() as group:
+            async with (
+                _listen(target, swarm.vehicles[0].spec.api_ports[1]),
+                asyncio.TaskGroup() as group,
+            ):
                 task = group.create_task(swarm.run())
                 try:
                     yield swarm.vehicles[0]
                 finally:
                     task.cancel()
+            return
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                raise
         finally:
             await swarm.__aexit__(None, None, None)
-        return
     raise PortInUse("no free port block for the simulator")
 
 
@@ -494,8 +510,7 @@ async def run_both(
     with px4_sitl(options, px4_folder) as [instance]:
         async with (
             _listen(px4, instance.api_port),
-            _simulator(speed) as sim_vehicle,
-            _listen(sim, sim_vehicle.spec.api_ports[1]),
+            _simulator(speed, sim) as sim_vehicle,
         ):
             sim.sim_vehicle = sim_vehicle
             try:
