@@ -41,6 +41,7 @@ if TYPE_CHECKING:
         MissionProgress,
         ModeState,
         Position,
+        ReadyToArm,
         StatusText,
     )
     from firmware_bridge.vehicle import ActionPolicy, Vehicle, VehicleInfo
@@ -56,6 +57,7 @@ _EXPORTS = {
     "ParamPolicy": "params",
     "FlightMode": "px4",
     "ArmedState": "telemetry",
+    "ReadyToArm": "telemetry",
     "Battery": "telemetry",
     "LandedState": "telemetry",
     "LandedStateEvent": "telemetry",
@@ -86,6 +88,7 @@ __all__ = [
     "ModeState",
     "ParamPolicy",
     "Position",
+    "ReadyToArm",
     "SigningConfig",
     "StatusText",
     "Vehicle",

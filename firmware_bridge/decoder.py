@@ -17,11 +17,15 @@ from firmware_bridge.telemetry import (
     MissionProgress,
     ModeState,
     Position,
+    ReadyToArm,
     StatusText,
     Telemetry,
 )
 
 _UINT16_MAX = 65535
+_PREARM_CHECK = mavlink.MAV_SYS_STATUS_PREARM_CHECK
+_STATUS_TEXT_LEN = 50  # STATUSTEXT.text: a shorter chunk is a text's last
+_OPEN_TEXTS = 8  # chunked texts awaiting their last chunk
 TELEMETRY_IDS = frozenset(
     {
         mavlink.MAVLINK_MSG_ID_HEARTBEAT,
@@ -52,6 +56,8 @@ class TelemetryDecoder:
         self.mission_count: int | None = None
         self._custom_mode: int | None = None
         self._armed: bool | None = None
+        self._ready: bool | None = None
+        self._text_chunks: dict[int, dict[int, str]] = {}  # STATUSTEXT id -> chunk_seq -> text
         self._landed: int | None = None
         self._progress: tuple[int, int | None, int] = (-1, None, -1)
         self._mission_state = 0
@@ -121,6 +127,11 @@ class TelemetryDecoder:
         )
 
     def on_sys_status(self, msg: Any) -> None:
+        if msg.onboard_control_sensors_present & _PREARM_CHECK:
+            ready = bool(msg.onboard_control_sensors_health & _PREARM_CHECK)
+            if ready != self._ready:
+                self._ready = ready
+                self.t.ready_to_arm.publish(ReadyToArm(ready, self.clock()))
         if self._has_battery_status:
             return
         millivolts = msg.voltage_battery
@@ -168,6 +179,15 @@ class TelemetryDecoder:
         text = msg.text
         if isinstance(text, bytes):
             text = text.decode("utf-8", "replace")
+        text = text.rstrip("\x00")
+        chunks_id = getattr(msg, "id", 0)
+        if chunks_id:  # a text longer than 50 characters, in chunks: the last one is shorter
+            chunks = self._text_chunks.setdefault(chunks_id, {})
+            chunks[getattr(msg, "chunk_seq", 0)] = text
+            if len(text) >= _STATUS_TEXT_LEN:
+                while len(self._text_chunks) > _OPEN_TEXTS:  # a last chunk was lost
+                    self._text_chunks.pop(next(iter(self._text_chunks)))
+                return
+            text = "".join(chunks[k] for k in sorted(self._text_chunks.pop(chunks_id)))
         # PX4 ends many texts with a tab ("Armed by external command\t"): not part of the words
-        text = text.rstrip("\x00").rstrip()
-        self.t.status_text.publish(StatusText(msg.severity, text, self.clock()))
+        self.t.status_text.publish(StatusText(msg.severity, text.rstrip(), self.clock()))

@@ -67,6 +67,16 @@ class ArmedState:
 
 
 @dataclass(frozen=True, slots=True)
+class ReadyToArm:
+    """SYS_STATUS pre-arm check (MAV_SYS_STATUS_PREARM_CHECK): whether arming would pass its
+    preflight checks now (published when it changes; never by a vehicle that does not report
+    the bit)."""
+
+    ready: bool
+    time_s: float
+
+
+@dataclass(frozen=True, slots=True)
 class LandedStateEvent:
     """EXTENDED_SYS_STATE landed state (published when it changes)."""
 
@@ -123,6 +133,7 @@ class Telemetry:
         self.battery: Stream[Battery] = Stream()
         self.flight_mode: Stream[ModeState] = Stream()
         self.armed: Stream[ArmedState] = Stream()
+        self.ready_to_arm: Stream[ReadyToArm] = Stream()
         self.landed_state: Stream[LandedStateEvent] = Stream()
         self.mission_progress: Stream[MissionProgress] = Stream()
         self.status_text: Stream[StatusText] = Stream()
@@ -135,6 +146,7 @@ class Telemetry:
             self.battery,
             self.flight_mode,
             self.armed,
+            self.ready_to_arm,
             self.landed_state,
             self.mission_progress,
             self.status_text,

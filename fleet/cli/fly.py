@@ -175,6 +175,7 @@ async def _launch(
     vehicle armed on the ground without a take-off after COM_DISARM_PRFLT (10 s)."""
     first_nav = next(item for item in items if item.command in _NAV_POSITIONAL)
     await vehicle.telemetry.position.wait_for(lambda _p: True, timeout_s=10.0)
+    await _ready_to_arm(vehicle, echo)
     if first_nav.command == 22 or vehicle.info.is_rover:
         await vehicle.start_mission()  # in Mission mode, arming starts the mission
         await _arm_confirmed(vehicle)
@@ -184,6 +185,25 @@ async def _launch(
         echo(f"taking off to {max(first_nav.z, 2.5):g} m")
         await vehicle.start_mission()
     echo("mission started")
+
+
+async def _ready_to_arm(
+    vehicle: Vehicle, echo: Callable[[str], Any], heard_s: float = 3.0, ready_s: float = 30.0
+) -> None:
+    """Wait for the pre-arm checks to pass (PX4 SITL: about 5 s after start), when the vehicle
+    reports them (SYS_STATUS); one that does not is armed at once."""
+    readiness = vehicle.telemetry.ready_to_arm
+    try:
+        await readiness.wait_for(lambda _r: True, heard_s)
+        if readiness.latest is not None and not readiness.latest.ready:
+            echo("waiting until the vehicle is ready to arm ...")
+        await readiness.wait_for(lambda r: r.ready, ready_s)
+    except TimeoutError:
+        if readiness.latest is None:
+            return
+        said = vehicle.telemetry.status_text.latest
+        why = "" if said is None else f" (vehicle said: {said.text})"
+        raise FlightFailed(f"not ready to arm after {ready_s:g} s{why}") from None
 
 
 async def _arm_confirmed(vehicle: Vehicle, timeout_s: float = 3.0) -> None:
