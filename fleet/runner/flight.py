@@ -191,8 +191,7 @@ async def fly_leg(
 
 
 class _NotStarted(LegFailed):
-    """The leg never left the ground (refused before arming: late, away from its start; or
-    the vehicle would not arm, disarmed or did not climb): nothing to recall."""
+    """The leg was refused before arming (late, or away from its start): nothing to recall."""
 
 
 async def _launch(
@@ -226,8 +225,8 @@ async def _launch(
 
     try:
         await launch(link, flies=plan.flies, policy=policy, started=started, prflt_s=prflt_s)
-    except LaunchFailed as exc:
-        raise _NotStarted(f"leg {plan.seq} on {plan.vehicle_name}: {exc}") from exc
+    except LaunchFailed as exc:  # left armed only if it would not disarm: then it is recalled
+        raise LegFailed(f"leg {plan.seq} on {plan.vehicle_name}: {exc}") from exc
 
 
 async def _until_finished_or_failsafe(
@@ -358,7 +357,8 @@ async def _disarmed_midway(
 async def _return_home(link: VehicleLink) -> None:
     armed = link.telemetry.armed.latest
     if armed is not None and not armed.armed:
-        return  # disarmed: on the ground (or fallen); an RTL would only arm a later launch
+        return  # on the ground (or fallen): nothing to bring back, and RTL left set would fly
+        # at the next arming
     try:
         await link.return_to_launch()
     except Exception:  # the link may be gone: the failure reason is the leg's, not this
