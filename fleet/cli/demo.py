@@ -47,5 +47,6 @@ def register(app: typer.Typer) -> None:
         console = Console()
         result = asyncio.run(run_demo(options, console))
         render(result, console)
-        if result.airspace_conflicts or result.missions_completed == 0:
-            raise typer.Exit(code=1)
+        unexplained = [m for m in result.missions if not m.completed and m.state != "failed"]
+        if result.airspace_conflicts or unexplained or result.missions_completed == 0:
+            raise typer.Exit(code=1)  # a conflict, or a mission neither flown nor failed

@@ -11,7 +11,11 @@ from typing import TYPE_CHECKING
 import typer
 
 if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from fleet.runner.clock import ScaledClock
     from fleet.service.ports import RunnerFactory
+    from fleet.service.settings import Settings
 
 
 def register(app: typer.Typer) -> None:
@@ -52,3 +56,34 @@ def _runner_factory() -> RunnerFactory:
     from fleet.runner.runner import runner_factory
 
     return dispatching(runner_factory())
+
+
+def service_app(
+    settings: Settings,
+    clock: ScaledClock,
+    *,
+    heartbeat_timeout_s: float | None = None,
+    message_rates_hz: dict[int, float] | None = None,
+) -> FastAPI:
+    """The app ``skyfleet serve`` runs (runner and dispatcher), on a given clock: for a client
+    that starts the service in its own process (``skyfleet demo``, at a speed-up shared with its
+    simulated fleet) and then talks to it over HTTP and the WebSocket only.
+
+    Args:
+        settings: the service's configuration.
+        clock: the service's and the runner's time (a scaled clock runs faster than real time).
+        heartbeat_timeout_s: the bridge's link timeout (default: the bridge's).
+        message_rates_hz: MAVLink message id -> rate the runner asks each vehicle for.
+    """
+    from firmware_bridge.hub import HubConfig
+    from fleet.dispatch.service import dispatching
+    from fleet.runner.runner import runner_factory
+    from fleet.service.app import create_app
+
+    hub = (
+        HubConfig()
+        if heartbeat_timeout_s is None
+        else HubConfig(heartbeat_timeout_s=heartbeat_timeout_s)
+    )
+    runner = runner_factory(clock=clock, hub_config=hub, message_rates_hz=message_rates_hz)
+    return create_app(settings, runner_factory=dispatching(runner), clock=clock.now)

@@ -6,7 +6,12 @@ database (creating the operator if it does not exist yet) and signs with the sam
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
+
+if TYPE_CHECKING:
+    from fleet.service.settings import Settings
 
 
 def register(app: typer.Typer) -> None:
@@ -33,16 +38,23 @@ def register(app: typer.Typer) -> None:
 
 
 def mint_cli_token(
-    operator: str, role: str, scopes: list[str], interuss: bool, subject: str, ttl_s: int
+    operator: str,
+    role: str,
+    scopes: list[str],
+    interuss: bool,
+    subject: str,
+    ttl_s: int,
+    settings: Settings | None = None,
 ) -> str:
-    """Open the server's database, ensure ``operator`` exists and sign a token for it.
+    """Open the server's database, ensure ``operator`` exists and sign a token for it
+    (``settings``: the server's; default from the ``SKYFLEET_*`` environment).
 
     Raises:
         typer.BadParameter: unknown role, or a bad operator name.
     """
     from fleet.service.operators import ensure_operator
     from fleet.service.security import FLIGHT_PLANNING_SCOPES, Principal, Role, mint_token
-    from fleet.service.settings import Settings
+    from fleet.service.settings import Settings as ServerSettings
     from fleet.storage.db import make_engine, make_session_factory, migrate
 
     try:
@@ -50,7 +62,7 @@ def mint_cli_token(
     except ValueError:
         names = ", ".join(r.value for r in Role)
         raise typer.BadParameter(f"unknown role {role!r}; use one of: {names}") from None
-    settings = Settings()
+    settings = settings or ServerSettings()
     engine = make_engine(settings.database_url)
     try:
         migrate(engine)

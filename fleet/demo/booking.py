@@ -16,12 +16,14 @@ import httpx
 from fleet.demo.scenario import DemoDelivery, DemoInspection, Scenario
 from fleet.errors import FleetError
 
+OPERATOR = "skyfleet-demo"
+"""The operator (tenant) the demo books as."""
 DRONE_SPEC = {"payload_capacity_kg": 2.5, "battery_wh": 400.0, "cruise_speed_mps": 12.0}
 ROBOT_SPEC = {"payload_capacity_kg": 2.5, "battery_wh": 800.0, "cruise_speed_mps": 3.0}
 DOCK_SPEC = {"slots": 6, "swap_time_s": 120.0}
 """Registered specs; the simulated airframes get the same packs (fleet.demo.simfleet). A dock
 has six pads (fleet.demo.scenario.PAD_OFFSETS_M) and swaps a battery in the dispatcher's
-turnaround (fleet.demo.dispatch.DispatchSettings). A robot carries one parcel box, as a drone
+turnaround (fleet.dispatch.dispatcher.DispatchSettings). A robot carries one parcel box, as a drone
 does (the scenario's parcels weigh at most 2.5 kg): with more, the scheduler builds
 multi-parcel batches only a robot can carry and then leaves them out with all their parcels
 when the robots are busy (reported to the scheduler's owner)."""

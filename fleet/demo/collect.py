@@ -1,8 +1,9 @@
-"""After the run: mission outcomes, flown intents and pads, read back from the database."""
+"""After the run: mission outcomes, flown intents and pads, read back from the service's
+database, with each leg's distance, energy and landing measured on the simulators' tracks."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -11,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from fleet.demo.audit import intents_from_rows
 from fleet.demo.report import MissionOutcome
+from fleet.demo.tracks import TrackPoint, leg_facts
 from fleet.storage.tables import AuditEntry, IntentRow, MissionLeg, MissionRow, VehicleRow
 
 
@@ -53,20 +55,45 @@ def _late_s(
     return None
 
 
-def read_facts(
-    session: Session,
-    flown_m: Mapping[int, float],
-    battery_used_pct: Mapping[int, float],
-    landed_at: Mapping[tuple[int, int], datetime],
-) -> RunFacts:
+@dataclass(frozen=True, slots=True)
+class Measured:
+    """Per mission: distance flown and energy used; per (mission, leg seq): the landing."""
+
+    flown_m: dict[int, float]
+    energy_wh: dict[int, float]
+    landed_at: dict[tuple[int, int], datetime]
+
+
+def measure_legs(session: Session, tracks: Mapping[str, Sequence[TrackPoint]]) -> Measured:
+    """Each stored leg measured on its vehicle's track (by vehicle name), until that vehicle's
+    next leg."""
+    names = {v.id: v.name for v in session.exec(select(VehicleRow)).all()}
+    legs = sorted(session.exec(select(MissionLeg)).all(), key=_departure)
+    out = Measured({}, {}, {})
+    for k, leg in enumerate(legs):
+        track = tracks.get(names.get(leg.vehicle_id, ""), [])
+        after = [_departure(n) for n in legs[k + 1 :] if n.vehicle_id == leg.vehicle_id]
+        until = after[0] if after else None
+        facts = leg_facts(track, leg.route, until)
+        out.flown_m[leg.mission_id] = out.flown_m.get(leg.mission_id, 0.0) + facts.distance_m
+        out.energy_wh[leg.mission_id] = out.energy_wh.get(leg.mission_id, 0.0) + facts.energy_wh
+        if facts.landed_at is not None:
+            out.landed_at[(leg.mission_id, leg.seq)] = facts.landed_at
+    return out
+
+
+def _departure(leg: MissionLeg) -> datetime:
+    return datetime.fromisoformat(leg.route["waypoints"][0]["time"])
+
+
+def read_facts(session: Session, measured: Measured) -> RunFacts:
     """Outcomes per mission, the intents that were activated, and every leg's end points.
 
     Args:
         session: database session.
-        flown_m: distance flown per mission id (from telemetry).
-        battery_used_pct: battery percentage points used per mission id (from telemetry).
-        landed_at: simulated landing time per (mission id, leg seq).
+        measured: the legs measured on the tracks (:func:`measure_legs`).
     """
+    flown_m, energy_wh, landed_at = measured.flown_m, measured.energy_wh, measured.landed_at
     vehicles = {v.id: v for v in session.exec(select(VehicleRow)).all()}
     all_legs = session.exec(select(MissionLeg)).all()
     outcomes = []
@@ -74,7 +101,6 @@ def read_facts(
         assert m.id is not None
         legs = [leg for leg in all_legs if leg.mission_id == m.id]
         vehicle = vehicles.get(m.vehicle_id)
-        battery_wh = float(vehicle.spec.get("battery_wh", 0.0)) if vehicle else 0.0
         relay = bool(m.spec.get("relay_requested"))
         late_s = _late_s(m, legs, landed_at)
         outcomes.append(
@@ -86,7 +112,7 @@ def read_facts(
                 vehicle_id=None if vehicle is None else vehicle.name,
                 reason=m.state_reason,
                 distance_m=round(flown_m.get(m.id, 0.0), 1),
-                energy_wh=round(battery_used_pct.get(m.id, 0.0) / 100.0 * battery_wh, 2),
+                energy_wh=round(energy_wh.get(m.id, 0.0), 2),
                 on_time=None if late_s is None else late_s <= 0.0,
                 late_s=late_s,
             )

@@ -23,7 +23,7 @@ from shapely import STRtree
 from shapely.geometry import Point
 
 from fleet.demo.geo import Footprint, LocalFrame, footprints_xy
-from fleet.runner.track import TrackPoint
+from fleet.demo.tracks import TrackPoint
 
 AIRBORNE_AGL_M = 1.0  # above this height over its home a vehicle counts as flying
 

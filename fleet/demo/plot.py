@@ -16,7 +16,7 @@ from matplotlib.collections import PolyCollection
 
 from fleet.demo.geo import Footprint
 from fleet.demo.scenario import Scenario
-from fleet.runner.track import TrackPoint
+from fleet.demo.tracks import TrackPoint
 
 
 def _footprint_layer(ax: Axes, footprints: Sequence[Footprint]) -> None:

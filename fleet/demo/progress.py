@@ -1,4 +1,4 @@
-"""Live progress of the demo: missions reaching a terminal state, read from the event bus."""
+"""Live progress of the demo: missions reaching a terminal state, read from ``/ws/events``."""
 
 from __future__ import annotations
 
@@ -7,20 +7,9 @@ from collections.abc import AsyncIterator
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from sqlmodel import select
 
-from fleet.lifecycle import TERMINAL
+from fleet.demo.events import OFF_NOMINAL, TERMINAL_NAMES, Message
 from fleet.runner.clock import ScaledClock
-from fleet.service.context import ServiceContext
-from fleet.service.events import Event
-from fleet.storage.tables import MissionRow
-
-TERMINAL_NAMES = frozenset(s.value for s in TERMINAL)
-
-
-def _states(ctx: ServiceContext) -> dict[int, str]:
-    with ctx.sessions() as session:
-        return {m.id: m.state for m in session.exec(select(MissionRow)) if m.id is not None}
 
 
 def _line(states: dict[int, str], clock: ScaledClock) -> str:
@@ -34,19 +23,19 @@ def _line(states: dict[int, str], clock: ScaledClock) -> str:
 
 
 async def follow_missions(
-    ctx: ServiceContext,
-    events: AsyncIterator[Event],
-    mission_ids: set[int],
+    events: AsyncIterator[Message],
+    states: dict[int, str],
     console: Console,
     deadline_s: float,
     clock: ScaledClock,
+    off_nominal: list[dict[str, object]],
 ) -> bool:
-    """Show progress until every mission of ``mission_ids`` is terminal or time is up.
+    """Show progress until every mission of ``states`` (id -> its state, updated in place) is
+    terminal or time is up; intents going off-nominal are appended to ``off_nominal``.
 
     Returns:
         True when every mission ended, False when the time limit came first.
     """
-    states = {k: v for k, v in (await asyncio.to_thread(_states, ctx)).items() if k in mission_ids}
     columns = (
         TextColumn("[bold]missions"),
         BarColumn(),
@@ -55,7 +44,7 @@ async def follow_missions(
         TimeElapsedColumn(),
     )
     with Progress(*columns, console=console, transient=False) as progress:
-        task = progress.add_task(_line(states, clock), total=len(mission_ids))
+        task = progress.add_task(_line(states, clock), total=len(states))
 
         def show() -> None:
             ended = sum(1 for s in states.values() if s in TERMINAL_NAMES)
@@ -70,6 +59,8 @@ async def follow_missions(
                     if event.kind == "mission.state" and mission_id in states:
                         states[mission_id] = str(event.data["state"])
                         show()
+                    elif event.kind == "intent.state" and event.data.get("state") in OFF_NOMINAL:
+                        off_nominal.append({**event.data, "sim_time": clock.now().isoformat()})
         except TimeoutError:
             show()
             return False

@@ -60,8 +60,6 @@ class DemoReport:
     conformance_excursions: int = 0
     intents_audited: int = 0  # flown intents the post-run conflict check compared
     excursions: list[dict[str, Any]] = field(default_factory=list)  # as the monitors saw them
-    dispatch: dict[str, dict[str, Any]] = field(default_factory=dict)  # per mission: how it left
-    degraded: list[str] = field(default_factory=list)
     failures: dict[str, int] = field(default_factory=dict)
     missions: list[MissionOutcome] = field(default_factory=list)
 
@@ -149,5 +147,3 @@ def render(report: DemoReport, console: Console) -> None:
         line = reason.splitlines()[0] if reason else reason
         line = line if len(line) <= 110 else line[:107] + "..."
         console.print(f"  not completed x{count}: {line}", highlight=False)
-    for note in report.degraded:
-        console.print(f"[yellow]degraded:[/yellow] {note}")

@@ -1,54 +1,40 @@
-"""``skyfleet demo``: the whole job in one process on embedded defaults.
+"""``skyfleet demo``: the whole job on embedded defaults, the demo as a client of the service.
 
-A city (generated, or ``--buildings``), the scenario's fleet as simulated PX4 vehicles on
-loopback MAVLink, the command service (FastAPI app on a SQLite file in a temporary folder, with
-the in-process mission runner), bookings made through its HTTP API with a bearer token, then
-scheduling by the fleet scheduler, dispatch as vehicles come back (plan, fix, reserve,
-approve), flights with time acceleration, and the summary
-measured on what flew.
+A city (generated, or ``--buildings``) and the scenario's fleet as simulated PX4 vehicles on
+loopback MAVLink; the command service as ``skyfleet serve`` runs it (runner and dispatcher, a
+SQLite file in a temporary folder) under uvicorn on a loopback port, sharing a scaled clock
+with the simulators. Then only HTTP and the WebSocket: the docks, vehicles and bookings are
+posted with a bearer token, the service's dispatcher schedules, plans, reserves and flies them,
+and the demo follows ``/ws/events`` until every booked mission has ended. The summary is
+measured on what flew: the service's database and the simulators' own tracks.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
 import httpx
-from fastapi import FastAPI
 from rich.console import Console
 
 from airspace.city import City, generate_city, load_city
-from firmware_bridge.hub import HubConfig
-from fleet.demo.booking import Booked, book_scenario
+from fleet.cli.token import mint_cli_token
+from fleet.demo.booking import OPERATOR, book_scenario
+from fleet.demo.events import subscribed, until_dispatched
 from fleet.demo.geo import Footprint, LocalFrame
 from fleet.demo.progress import follow_missions
 from fleet.demo.report import DemoReport
-from fleet.demo.scenario import Scenario, ScenarioSize, generate_scenario
+from fleet.demo.scenario import ScenarioSize, generate_scenario
+from fleet.demo.service import served, write_city
 from fleet.demo.simfleet import SimFleetConfig, free_port_offset, gcs_url, sim_fleet, vehicle_specs
-from fleet.demo.steps import mint_demo_token, summarise
-from fleet.dispatch.service import dispatching
+from fleet.demo.summary import Run, summarise
+from fleet.demo.tracks import TrackPoint, record
 from fleet.runner.clock import ScaledClock
-from fleet.runner.runner import MissionRunner, runner_factory
-from fleet.service.app import create_app
-from fleet.service.context import ServiceContext
-from fleet.service.events import Event
-from fleet.service.routes import use_city
 from fleet.service.settings import Settings
-
-MESSAGE_RATES_HZ = {
-    33: 20.0,  # GLOBAL_POSITION_INT: tracks sampled every 2.5 s of simulated time at x50
-    0: 10.0,  # HEARTBEAT: arming and mode changes confirmed within 5 simulated seconds
-    42: 5.0,  # MISSION_CURRENT
-    245: 5.0,  # EXTENDED_SYS_STATE (landed state)
-}
-"""Wall-time rates the runner asks the simulated vehicles for (SET_MESSAGE_INTERVAL)."""
-HEARTBEAT_TIMEOUT_S = 6.0  # the 2-core machine is shared: tolerate a busy event loop
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,23 +67,6 @@ def footprints_of(city: City) -> list[Footprint]:
     ]
 
 
-@asynccontextmanager
-async def running_service(
-    settings: Settings, clock: ScaledClock, city: City
-) -> AsyncIterator[tuple[FastAPI, ServiceContext, MissionRunner]]:
-    """The app with its lifespan entered (database migrated, runner and dispatcher started)."""
-    hub = HubConfig(heartbeat_timeout_s=HEARTBEAT_TIMEOUT_S)
-    factory = runner_factory(clock=clock, hub_config=hub, message_rates_hz=MESSAGE_RATES_HZ)
-    app = create_app(settings, runner_factory=dispatching(factory), clock=clock.now)
-    async with app.router.lifespan_context(app):
-        context: ServiceContext = app.state.context
-        use_city(context, city)
-        runner = context.runner
-        assert isinstance(runner, MissionRunner)
-        await runner.wait_ready()
-        yield app, context, runner
-
-
 async def run_demo(options: DemoOptions, console: Console) -> DemoReport:
     """Run the demo and return its report (also written/plotted when asked).
 
@@ -115,69 +84,48 @@ async def run_demo(options: DemoOptions, console: Console) -> DemoReport:
         f"{len(scenario.vehicles)} vehicles at {len(scenario.docks)} docks; bookings: "
         f"{len(scenario.deliveries)} deliveries, {len(scenario.inspections)} inspections"
     )
-    # Held until the dispatch is done: bookings and plans share one time origin, however long
-    # planning takes on a busy machine.
+    # Held until the dispatcher's first cycle is done: bookings and plans share one time
+    # origin, however long planning takes on a busy machine.
     clock = ScaledClock(datetime.now(UTC).replace(microsecond=0), options.speedup, running=False)
     offset = free_port_offset(len(scenario.vehicles), *options.port_range)
-    sim = SimFleetConfig(options.speedup, offset)
     ground = city.ground_amsl_m(scenario.docks[0].lon_deg, scenario.docks[0].lat_deg)
-    specs = vehicle_specs(scenario.vehicles, scenario.docks, ground, sim)
+    specs = vehicle_specs(
+        scenario.vehicles, scenario.docks, ground, SimFleetConfig(options.speedup, offset)
+    )
+    tracks: dict[str, list[TrackPoint]] = {}
+    off_nominal: list[dict[str, object]] = []
     with TemporaryDirectory(prefix="skyfleet-demo-") as tmp:
-        settings = Settings(database_url=f"sqlite:///{tmp}/skyfleet.sqlite3", run_bridge=True)
+        buildings = options.buildings or write_city(city, Path(tmp) / "city.geojson")
+        settings = Settings(
+            database_url=f"sqlite:///{tmp}/skyfleet.sqlite3",
+            run_bridge=True,
+            buildings_path=str(buildings),
+        )
+        token = await asyncio.to_thread(
+            mint_cli_token, OPERATOR, "admin", [], False, "demo:dispatcher", 0, settings
+        )
         async with (
-            sim_fleet(specs),
-            running_service(settings, clock, city) as (app, ctx, runner),
-            ctx.bus.subscribe() as events,
+            sim_fleet(specs) as fleet,
+            served(settings, clock) as address,
+            subscribed(address, token) as events,
+            asyncio.TaskGroup() as tg,
         ):
+            names = {v.id: sim for v, sim in zip(scenario.vehicles, fleet.vehicles, strict=True)}
+            sampling = tg.create_task(record(names, clock, tracks), name="demo-tracks")
             t0 = time.monotonic()
-            booked = await _book(app, ctx, settings, scenario, clock, offset)
+            headers = {"Authorization": f"Bearer {token}"}
+            async with httpx.AsyncClient(base_url=f"http://{address}", headers=headers) as api:
+                booked = await book_scenario(api, scenario, clock.now(), gcs_url(offset))
             console.print(f"booked through the API: {len(booked.mission_ids)} missions")
-            ids = set(booked.mission_ids.values())
-            await _until_dispatched(events, ids)
+            states = dict.fromkeys(booked.mission_ids.values(), "requested")
+            await until_dispatched(events, states)
             clock.run()
             console.print(
-                f"scheduled and first sorties dispatched by the service "
+                "scheduled, and the first sorties booked, by the service's dispatcher "
                 f"({time.monotonic() - t0:.1f} s)"
             )
             deadline_s = options.time_limit_s - (time.monotonic() - wall0)
-            await follow_missions(ctx, events, ids, console, deadline_s, clock)
-        report = await asyncio.to_thread(
-            summarise,
-            ctx,
-            runner,
-            city,
-            footprints,
-            frame,
-            scenario,
-            options,
-            wall0,
-        )
-    return report
-
-
-async def _book(
-    app: FastAPI,
-    ctx: ServiceContext,
-    settings: Settings,
-    scenario: Scenario,
-    clock: ScaledClock,
-    offset: int,
-) -> Booked:
-    token = await asyncio.to_thread(mint_demo_token, ctx, settings)
-    transport = httpx.ASGITransport(app=app)
-    headers = {"Authorization": f"Bearer {token}"}
-    async with httpx.AsyncClient(
-        transport=transport, base_url="http://demo", headers=headers
-    ) as api:
-        return await book_scenario(api, scenario, clock.now(), gcs_url(offset))
-
-
-async def _until_dispatched(events: AsyncIterator[Event], ids: set[int]) -> None:
-    """Until the service's dispatcher ended a cycle with none of ``ids`` still requested."""
-    waiting = set(ids)
-    async for event in events:
-        if event.kind == "mission.state" and event.data.get("mission_id") in waiting:
-            if event.data.get("state") != "requested":
-                waiting.discard(int(event.data["mission_id"]))
-        elif event.kind == "dispatch.cycle" and not waiting:
-            return
+            await follow_missions(events, states, console, deadline_s, clock, off_nominal)
+            sampling.cancel()
+        run = Run(settings.database_url, tracks, clock.elapsed_s(), wall0, off_nominal)
+        return await asyncio.to_thread(summarise, run, footprints, frame, scenario, options)

@@ -1,8 +1,9 @@
 """``skyfleet demo`` end to end, small: the report's invariants on a real run.
 
-A real run means: the FastAPI app on SQLite with the in-process runner, bookings through the
-HTTP API, the demo's dispatcher, simulated PX4-like vehicles on loopback UDP (port offsets
-4000-4999) and the MAVLink bridge. The full-size run is marked slow.
+A real run means: the service as ``skyfleet serve`` runs it (runner and dispatcher, SQLite)
+under uvicorn on loopback, bookings over HTTP, progress over ``/ws/events``, simulated PX4-like
+vehicles on loopback UDP (port offsets 4000-4999) and the MAVLink bridge. The full-size run is
+marked slow.
 """
 
 from __future__ import annotations
@@ -35,10 +36,10 @@ def _check_invariants(report: DemoReport, path: Path) -> None:
         assert key in data
     assert data["airspace_conflicts"] == 0
     assert data["intents_audited"] > 0  # the conflict check saw the flights it vouches for
-    assert data["missions_completed"] > 0
     assert data["missions_total"] == data["missions_completed"] + data["missions_failed"]
-    for mission in data["missions"]:
-        assert mission["state"] == "completed" or mission["reason"], mission
+    for mission in data["missions"]:  # every booked mission completes or fails with its reason
+        done = mission["state"] == "completed"
+        assert done or (mission["state"] == "failed" and mission["reason"]), mission
     clearance = data["min_building_clearance_m"]
     assert clearance is not None
     assert clearance >= report.horizontal_clearance_m - TOLERANCE_M

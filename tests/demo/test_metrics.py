@@ -10,7 +10,7 @@ from shapely.geometry import box
 
 from fleet.demo.geo import Footprint, LocalFrame
 from fleet.demo.metrics import min_building_clearance, min_separation
-from fleet.runner.track import TrackPoint
+from fleet.demo.tracks import TrackPoint
 
 FRAME = LocalFrame(139.70, 35.69)
 
