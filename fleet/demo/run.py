@@ -114,7 +114,9 @@ async def run_demo(options: DemoOptions, console: Console) -> DemoReport:
             sampling = tg.create_task(record(names, clock, tracks), name="demo-tracks")
             t0 = time.monotonic()
             headers = {"Authorization": f"Bearer {token}"}
-            async with httpx.AsyncClient(base_url=f"http://{address}", headers=headers) as api:
+            async with httpx.AsyncClient(
+                base_url=f"http://{address}", headers=headers, timeout=60.0
+            ) as api:
                 booked = await book_scenario(api, scenario, clock.now(), gcs_url(offset))
             console.print(f"booked through the API: {len(booked.mission_ids)} missions")
             states = dict.fromkeys(booked.mission_ids.values(), "requested")
