@@ -1,161 +1,235 @@
-"""The dashboard in a real browser: headless Chromium renders the vehicles the API returns.
+"""The dashboard in a real browser: Debian's headless Chromium (WebGL through SwiftShader)
+driven by Playwright against a running service with two simulated quads (see ``served.py``).
 
-The app is served by uvicorn on a free port in 39000-39999; Chromium loads the page with a
-bearer token in the URL fragment, lets its scripts fetch ``/vehicles`` (``--virtual-time-budget``
-runs them to completion) and dumps the DOM, which must hold each vehicle on the map and in the
-table. Skipped with the reason when ``/usr/bin/chromium`` is absent (CI installs it:
-``apt-get install -y chromium``).
+One service and one browser serve the module; each test opens a fresh browser context (its own
+session storage). Screenshots go to ``$SKYFLEET_DASHBOARD_SHOTS`` or a temporary folder (never
+the repository). Skipped with the reason when ``/usr/bin/chromium`` or Playwright is absent
+(CI installs Debian's ``chromium``; Playwright's own browser builds are never downloaded).
 """
 
 from __future__ import annotations
 
-import asyncio
-import shutil
-import socket
+import os
+import tempfile
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
-import uvicorn
-from fastapi import FastAPI
+import pytest_asyncio
 
-from fleet.dashboard import DASHBOARD_PATH
-from fleet.service.app import create_app
-from fleet.service.operators import ensure_operator
-from fleet.service.security import Principal, Role, mint_token
-from fleet.service.settings import Settings
-from fleet.storage.db import make_engine, make_session_factory, migrate
-from fleet.storage.tables import Telemetry
+from fleet.service.security import Role
+from tests.dashboard.served import CHROMIUM, CHROMIUM_ARGS, HTML_NAME, PASSWORD, Served, served
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
-
-
-def _listening_socket() -> socket.socket:
-    for port in range(39000, 40000):
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            sock.close()
-            continue
-        sock.listen(64)  # connections queue from now on, before uvicorn accepts them
-        return sock
-    raise RuntimeError("no free TCP port in 39000-39999")
+playwright_api = pytest.importorskip("playwright.async_api")
+pytestmark = [
+    pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed"),
+    pytest.mark.asyncio(loop_scope="module"),
+]
+SHOTS = Path(os.environ.get("SKYFLEET_DASHBOARD_SHOTS") or tempfile.mkdtemp(prefix="dashboard-"))
+TIMEOUT_MS = 20_000
 
 
-def _token(settings: Settings) -> str:
-    engine = make_engine(settings.database_url)
-    try:
-        migrate(engine)
-        with make_session_factory(engine)() as session:
-            op = ensure_operator(session, "dash-test", actor="test")
-            assert op.id is not None
-            return mint_token(settings, Principal("test:admin", op.id, op.name, Role.ADMIN))
-    finally:
-        engine.dispose()
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def service(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Served]:
+    async with served(tmp_path_factory.mktemp("dash") / "db.sqlite3") as running:
+        yield running
 
 
-def _app(settings: Settings) -> FastAPI:
-    return create_app(settings)  # the service mounts the dashboard itself
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def browser() -> AsyncIterator[Any]:
+    async with playwright_api.async_playwright() as pw:
+        launched = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        await launched.close()
 
 
-@pytest.fixture
-async def served(tmp_path: Path) -> AsyncIterator[tuple[str, str, Settings]]:
-    settings = Settings(database_url=f"sqlite:///{tmp_path}/dash.sqlite3")
-    token = await asyncio.to_thread(_token, settings)
-    sock = _listening_socket()
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(_app(settings), log_level="warning", lifespan="on"))
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        yield f"http://127.0.0.1:{port}", token, settings
-    finally:
-        server.should_exit = True
-        await task
-        sock.close()
+@pytest_asyncio.fixture(loop_scope="module")
+async def page(browser: Any) -> AsyncIterator[Any]:
+    context = await browser.new_context(viewport={"width": 1500, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+    opened = await context.new_page()
+    errors: list[str] = []
+    opened.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield opened
+    await context.close()
+    assert errors == [], f"uncaught errors in the page: {errors}"
 
 
-async def _register(base: str, token: str, settings: Settings) -> list[str]:
-    names = ["drone-alpha", "robot-bravo"]
-    headers = {"Authorization": f"Bearer {token}"}
-    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30.0) as api:
-        dock = (
-            await api.post("/docks", json={"name": "d1", "lon_deg": 139.767, "lat_deg": 35.681})
-        ).json()
-        ids = []
-        for name, kind in zip(names, ["multicopter", "ground_robot"], strict=True):
-            body = {
-                "name": name,
-                "kind": kind,
-                "mavlink_url": "udpin://0.0.0.0:14550",
-                "system_id": len(ids) + 1,
-                "home_dock_id": dock["id"],
-            }
-            response = await api.post("/vehicles", json=body)
-            assert response.status_code == 201, response.text
-            ids.append(response.json()["id"])
-    engine = make_engine(settings.database_url)
-    with make_session_factory(engine)() as session:  # the latest telemetry, as the runner writes it
-        for k, vid in enumerate(ids):
-            session.add(
-                Telemetry(
-                    vehicle_id=vid,
-                    time=datetime.now(UTC),
-                    lon_deg=139.767 + 0.002 * k,
-                    lat_deg=35.681 + 0.001 * k,
-                    alt_amsl_m=40.0,
-                    battery_fraction=0.8,
-                )
-            )
-        session.commit()
-    engine.dispose()
-    return names
+async def log_in(page: Any, base: str, user: str, password: str = PASSWORD) -> None:
+    await page.goto(f"{base}/dashboard/")
+    await page.fill("#login-user", user)
+    await page.fill("#login-password", password)
+    await page.click("#login-form button[type=submit]")
 
 
-async def _dump_dom(url: str, profile: Path) -> str:
-    assert CHROMIUM is not None
-    args = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={profile}",
-        "--virtual-time-budget=15000",
-        "--dump-dom",
-        url,
-    ]
-    proc = await asyncio.create_subprocess_exec(
-        CHROMIUM, *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+async def fleet_ready(page: Any) -> None:
+    """Both quads listed with a live link, and the map's buildings loaded."""
+    await page.wait_for_function(
+        "document.querySelectorAll('#vehicles tbody tr[data-link=ok]').length === 2"
     )
-    out, err = await asyncio.wait_for(proc.communicate(), timeout=90)
-    assert proc.returncode == 0, err.decode(errors="replace")[-2000:]
-    return out.decode()
+    await page.wait_for_function(
+        "window.skyfleet.map.loaded()"
+        " && window.skyfleet.map.querySourceFeatures('buildings').length > 0"
+    )
 
 
-async def test_the_page_renders_the_vehicles_from_the_api(
-    served: tuple[str, str, Settings], tmp_path: Path
+async def canvas_colours(page: Any) -> int:
+    """How many distinct colours the map's WebGL canvas shows (1: blank)."""
+    script = """() => {
+      const gl = window.skyfleet.map.getCanvas();
+      const c = document.createElement('canvas'); c.width = 200; c.height = 120;
+      const ctx = c.getContext('2d'); ctx.drawImage(gl, 0, 0, 200, 120);
+      const px = ctx.getImageData(0, 0, 200, 120).data; const seen = new Set();
+      for (let i = 0; i < px.length; i += 4)
+        seen.add((px[i] >> 3) << 10 | (px[i + 1] >> 3) << 5 | px[i + 2] >> 3);
+      return seen.size;
+    }"""
+    return int(await page.evaluate(script))
+
+
+async def test_a_dispatcher_logs_in_and_sees_the_city_and_the_fleet(
+    service: Served, page: Any
 ) -> None:
-    base, token, settings = served
-    names = await _register(base, token, settings)
-    dom = await _dump_dom(f"{base}{DASHBOARD_PATH}/#token={token}", tmp_path / "chromium")
-    assert 'id="map"' in dom
-    for name in names:
-        assert f">{name}</text>" in dom  # a labelled marker on the SVG map
-        assert f"<td>{name}</td>" in dom  # a row in the vehicle table
-    assert dom.count("data-vehicle-id=") == len(names)
+    await log_in(page, service.base, "dana")
+    await fleet_ready(page)
+    await page.wait_for_selector("#link-status[data-state=live]")
+    assert "dana · dispatcher" in await page.inner_text("#who")
+    heights = await page.evaluate(
+        "window.skyfleet.map.querySourceFeatures('buildings').map(f => f.properties.height_agl_m)"
+    )
+    assert min(heights) >= 12 and max(heights) <= 90
+    zones = await page.evaluate("window.skyfleet.map.querySourceFeatures('zones').length")
+    assert zones >= 1
+    await page.wait_for_timeout(500)  # the frame after the last data
+    assert await canvas_colours(page) > 20, "the map's canvas is blank"
+    row = page.locator("#vehicles tbody tr", has_text="drone-1")
+    assert await row.locator(".status").inner_text() == "idle"
+    assert await row.locator(".armed").inner_text() == "disarmed"
+    assert (await row.locator(".battery").inner_text()).endswith("%")
+    assert await row.locator(".link").inner_text() == "ok"
+    assert await page.locator(".maplibregl-marker.vehicle").count() == 2
+    assert await page.locator(".maplibregl-ctrl-compass").count() == 1  # the north arrow
+    assert await page.locator(".maplibregl-ctrl-scale").count() == 1
+    assert await page.locator("#legend").is_visible()
+    # a name is text, never markup: shown as typed, and its script never ran
+    assert await page.locator("#vehicles td.name", has_text=HTML_NAME).count() == 1
+    assert await page.locator("#vehicles img").count() == 0
+    assert await page.evaluate("window.pwned === undefined")
+    await page.screenshot(path=SHOTS / "dispatcher-fleet.png")
 
 
-async def test_without_a_token_the_page_asks_for_one(
-    served: tuple[str, str, Settings], tmp_path: Path
+async def test_a_dispatcher_books_a_delivery_by_clicking_the_map(
+    service: Served, page: Any
 ) -> None:
-    base, _token, _settings = served
-    dom = await _dump_dom(f"{base}{DASHBOARD_PATH}/", tmp_path / "chromium")
-    assert "token needed" in dom
-    assert "data-vehicle-id=" not in dom
+    await log_in(page, service.base, "dana")
+    await fleet_ready(page)
+    await page.click("#book")  # nothing picked yet: the form says what is missing
+    assert "pickup" in await page.inner_text("#booking-error")
+    await page.click("#pick-pickup")
+    assert await page.locator("#map-hint").is_visible()
+    box = await page.locator("#map").bounding_box()
+    for point in ([0.3, 0.6], [0.7, 0.35]):
+        await page.mouse.click(
+            box["x"] + box["width"] * point[0], box["y"] + box["height"] * point[1]
+        )
+    assert "no pickup" not in await page.inner_text("#pickup-out")
+    assert "no dropoff" not in await page.inner_text("#dropoff-out")
+    assert await page.evaluate("window.skyfleet.map.querySourceFeatures('booking').length") >= 2
+    await page.fill("#payload", "2000")  # the API refuses it: its message shows by the form
+    await page.click("#book")
+    await page.wait_for_function("document.getElementById('booking-error').textContent !== ''")
+    refusal = await page.inner_text("#booking-error")
+    assert "payload_kg" in refusal and "1000" in refusal, refusal
+    await page.fill("#payload", "1.5")
+    await page.select_option("#priority", "urgent")
+    await page.click("#book")
+    await page.wait_for_selector("#booking-ok:has-text('Booked: mission')")
+    assert await page.inner_text("#booking-error") == ""
+    mission_id = int((await page.inner_text("#booking-ok")).split("mission ")[1].split(" ")[0])
+    await page.wait_for_selector(f"#missions tr[data-mission-id='{mission_id}']")
+    headers = {"Authorization": f"Bearer {service.admin_token}"}
+    async with httpx.AsyncClient(base_url=service.base, headers=headers) as api:
+        spec = (await api.get(f"/missions/{mission_id}")).json()["spec"]
+    assert spec["payload_kg"] == 1.5 and spec["priority"] == "urgent"
+    assert spec["pickup"] != spec["dropoff"]
+    await page.screenshot(path=SHOTS / "dispatcher-booked.png")
+
+
+async def test_rtl_is_sent_only_once_confirmed(service: Served, page: Any) -> None:
+    await log_in(page, service.base, "dana")
+    await fleet_ready(page)
+    row = page.locator("#vehicles tbody tr", has_text="drone-1")
+    await row.locator("button.command-rtl").click()
+    dialog = page.locator("#confirm-dialog")
+    assert "RTL to drone-1" in await dialog.inner_text()
+    await page.click("#confirm-no")
+    assert not await dialog.is_visible()
+    await row.locator("button.command-rtl").click()
+    await page.screenshot(path=SHOTS / "confirm-rtl.png")
+    await page.click("#confirm-yes")
+    await page.wait_for_selector("#mission-detail:has-text('RTL → drone-1')")
+    headers = {"Authorization": f"Bearer {service.admin_token}"}
+    async with httpx.AsyncClient(base_url=service.base, headers=headers) as api:
+        audit = (await api.get("/audit", params={"action": "vehicle.command"})).json()
+    sent = [a for a in audit if a["target_id"] == str(service.vehicle_ids["drone-1"])]
+    assert [a["detail"]["command"] for a in sent] == ["rtl"]  # once: the cancelled one never left
+
+
+async def test_a_viewer_is_offered_no_booking_and_no_commands(service: Served, page: Any) -> None:
+    await log_in(page, service.base, "vic")
+    await fleet_ready(page)
+    assert "vic · viewer" in await page.inner_text("#who")
+    assert not await page.locator("#booking").is_visible()
+    assert await page.locator("#vehicles button").count() == 0
+    assert await page.locator("#missions button").count() == 0
+    assert await page.locator("th[data-needs]:visible").count() == 0
+    await page.screenshot(path=SHOTS / "viewer.png")
+
+
+async def test_an_inspector_commands_vehicles_but_books_no_delivery(
+    service: Served, page: Any
+) -> None:
+    await log_in(page, service.base, "ines")
+    await fleet_ready(page)
+    assert not await page.locator("#booking").is_visible()
+    assert await page.locator("#vehicles button.command-rtl").count() == 2
+
+
+async def test_a_wrong_password_is_refused_in_the_apis_words(service: Served, page: Any) -> None:
+    await log_in(page, service.base, "dana", "not the password")
+    await page.wait_for_selector("#login-error:has-text('wrong username or password')")
+    assert await page.locator("#login-dialog").is_visible()
+
+
+async def test_a_refused_token_shows_the_login_again(service: Served, page: Any) -> None:
+    await log_in(page, service.base, "dana")
+    await fleet_ready(page)
+    bad = "{'token': 'not-a-token', 'expiresAt': Date.now() + 3600e3}"
+    await page.evaluate(f"sessionStorage.setItem('skyfleet.session', JSON.stringify({bad}))")
+    await page.reload()
+    await page.wait_for_selector("#login-dialog[open]")
+    assert "refused" in await page.inner_text("#login-reason")
+    await log_in(page, service.base, "dana")  # and the page works again after a new login
+    await fleet_ready(page)
+
+
+async def test_an_expired_token_shows_the_login_again(service: Served, page: Any) -> None:
+    token = service.token(Role.DISPATCHER, ttl_s=4)
+    await page.goto(f"{service.base}/dashboard/#token={token}")
+    await page.wait_for_selector("#who:has-text('dispatcher')")
+    assert not await page.locator("#login-dialog").is_visible()
+    assert "#token" not in page.url  # the token left the address bar
+    await page.wait_for_selector("#login-dialog[open]", timeout=15_000)
+    assert "expired" in await page.inner_text("#login-reason")
+    assert await page.locator("#vehicles tbody tr").count() == 0
+
+
+async def test_a_lost_event_stream_reconnects_and_says_so(service: Served, page: Any) -> None:
+    await log_in(page, service.base, "dana")
+    await page.wait_for_selector("#link-status[data-state=live]")
+    await page.evaluate("window.skyfleet.dropEvents()")
+    await page.wait_for_selector("#link-status[data-state=reconnecting]")
+    assert "reconnecting" in await page.inner_text("#link-status")
+    await page.wait_for_selector("#link-status[data-state=live]")

@@ -1,4 +1,5 @@
-"""The command service serves the dashboard page itself (no separate mount step)."""
+"""The command service serves the dashboard page itself (no separate mount step), and
+MapLibre GL JS from the installed ``maplibre`` package (nothing from the internet)."""
 
 from __future__ import annotations
 
@@ -20,4 +21,8 @@ async def test_create_app_serves_the_dashboard_page(tmp_path: Path) -> None:
             response = await client.get(f"{DASHBOARD_PATH}/")
             assert response.status_code == 200
             assert 'id="map"' in response.text
+            script = await client.get(f"{DASHBOARD_PATH}/vendor/maplibre-gl.js")
+            assert script.status_code == 200 and "MapLibre GL JS" in script.text[:300]
+            style = await client.get(f"{DASHBOARD_PATH}/vendor/maplibre-gl.css")
+            assert style.status_code == 200
             assert (await client.get("/openapi.json")).status_code == 200

@@ -10,6 +10,7 @@ from fleet.service.routers import (
     flight_planning,
     health,
     intents,
+    map,
     missions,
     operators,
     scheduling,
@@ -32,6 +33,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     ws.router,
     flight_planning.router,
     city.router,
+    map.router,
     audit.router,
     health.router,  # last: a first /readyz walks (and so builds) every router above
 )
