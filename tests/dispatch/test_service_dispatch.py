@@ -2,7 +2,8 @@
 
 The service (SQLite file) with its in-process runner and the dispatch loop beside it (as
 ``skyfleet serve`` starts them, :func:`fleet.dispatch.service.dispatching`), two simulated quads
-at one dock and a simulated rover at another (port offsets 2700-2702), on a scaled clock. A
+at one dock and a simulated rover at another (a free block of port offsets in 2700-2999), on a
+scaled clock. A
 delivery, a relay booked without a transfer point and an inspection are flown to ``completed``
 by the dispatcher alone; a parcel no vehicle can carry and a window already past are failed
 with the scheduler's reason; with dispatch off for the operator nothing is approved until it is
@@ -23,6 +24,7 @@ from typing import Any
 import httpx
 
 from firmware_bridge.hub import HubConfig
+from fleet.demo.simfleet import free_port_offset
 from fleet.dispatch.loop import LoopSettings
 from fleet.dispatch.service import dispatching
 from fleet.runner.clock import ScaledClock
@@ -39,7 +41,6 @@ from tests.service.helpers import delivery_body, vehicle_body
 from tests.service.test_city import TOWER
 
 SECRET = "test-secret-key-0123456789abcdef"
-AIR_OFFSET, GROUND_OFFSET = 2700, 2702
 SPEEDUP = 40.0
 RATES_HZ = {33: 20.0, 0: 10.0, 42: 5.0, 245: 5.0}  # fixes, heartbeats, progress, landed state
 HOME = (139.6917, 35.6895)  # the quads' dock (the tower stands ~1.2 km east)
@@ -63,11 +64,13 @@ class Served:
     runner: MissionRunner
     api: httpx.AsyncClient
     headers: dict[str, str]
+    air_offset: int  # the quads' port offset; the rover's is two more
 
 
 @asynccontextmanager
 async def served(db: Path) -> AsyncIterator[Served]:
     """The app as ``skyfleet serve`` builds it (runner + dispatcher), with the simulators."""
+    air_offset = free_port_offset(4, 2700, 2999)  # two quads, then the rover's swarm at +2
     clock = ScaledClock(datetime.now(UTC).replace(microsecond=0), SPEEDUP)
     factory = runner_factory(
         clock=clock, hub_config=HubConfig(heartbeat_timeout_s=3.0), message_rates_hz=RATES_HZ
@@ -78,12 +81,12 @@ async def served(db: Path) -> AsyncIterator[Served]:
         settings, runner_factory=dispatching(factory, loop_settings=loop), clock=clock.now
     )
     quads = Swarm(
-        2, VehicleKind.QUAD, home_lon_lat=HOME, speedup=SPEEDUP, port_offset=AIR_OFFSET,
+        2, VehicleKind.QUAD, home_lon_lat=HOME, speedup=SPEEDUP, port_offset=air_offset,
         home_amsl_m=0.0,
     )  # fmt: skip
     rovers = Swarm(
         1, VehicleKind.ROVER, home_lon_lat=ROBOT_DOCK, speedup=SPEEDUP,
-        port_offset=GROUND_OFFSET, home_amsl_m=0.0,
+        port_offset=air_offset + 2, home_amsl_m=0.0,
     )  # fmt: skip
     async with quads, rovers, app.router.lifespan_context(app), asyncio.TaskGroup() as tg:
         ticks = [tg.create_task(quads.run()), tg.create_task(rovers.run())]
@@ -93,7 +96,7 @@ async def served(db: Path) -> AsyncIterator[Served]:
         await runner.wait_ready()
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://skyfleet") as api:
-            yield Served(context, runner, api, _headers(context, settings))
+            yield Served(context, runner, api, _headers(context, settings), air_offset)
         for tick in ticks:
             tick.cancel()
 
@@ -119,7 +122,7 @@ async def _fleet(s: Served) -> None:
     air = await _post(s, "/docks", json={"name": "roof", "lon_deg": HOME[0], "lat_deg": HOME[1]})
     ground = {"name": "street", "lon_deg": ROBOT_DOCK[0], "lat_deg": ROBOT_DOCK[1]}
     street = await _post(s, "/docks", json=ground)
-    air_url = f"udpin://127.0.0.1:{14550 + AIR_OFFSET}"
+    air_url = f"udpin://127.0.0.1:{14550 + s.air_offset}"
     for k in (1, 2):
         body = vehicle_body(
             f"quad-{k}", mavlink_url=air_url, home_dock_id=air["id"], system_id=k,
@@ -127,7 +130,7 @@ async def _fleet(s: Served) -> None:
         )  # fmt: skip
         await _post(s, "/vehicles", json=body)
     body = vehicle_body(
-        "rover", kind="ground_robot", mavlink_url=f"udpin://127.0.0.1:{14550 + GROUND_OFFSET}",
+        "rover", kind="ground_robot", mavlink_url=f"udpin://127.0.0.1:{14550 + s.air_offset + 2}",
         home_dock_id=street["id"], system_id=1, payload_capacity_kg=5.0,
     )  # fmt: skip
     await _post(s, "/vehicles", json=body)
