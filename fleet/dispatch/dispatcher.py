@@ -213,11 +213,24 @@ class Dispatcher:
     def dispatch(self, sortie: Sortie) -> list[int]:
         """Plan, fix, book and approve the sortie's missions (run in a worker thread); a
         mission that cannot be is failed with the reason and the rest re-planned without it.
-        The vehicles stay busy until their legs have landed.
+        The vehicles stay busy until their legs have landed. An unexpected error fails what the
+        sortie left unbooked, with the error, and frees its vehicles: the dispatcher goes on.
 
         Returns:
             The missions approved.
         """
+        try:
+            return self._dispatch(sortie)
+        except Exception as exc:  # one sortie's fault must not stop every other operator's
+            why = f"dispatch error: {type(exc).__name__}: {exc}"
+            for v in (sortie.vehicle_id, sortie.robot_id):
+                self.busy.pop(v or -1, None)
+            with contextlib.suppress(Exception):  # the database itself may be what failed
+                for m in self._still_scheduled(sortie):
+                    self._fail(m.id or 0, why)
+            return []
+
+    def _dispatch(self, sortie: Sortie) -> list[int]:
         missions = self._still_scheduled(sortie)
         while missions:
             try:

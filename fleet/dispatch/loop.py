@@ -189,15 +189,19 @@ class DispatchLoop:
                 dispatcher = self.dispatcher
             except InfeasibleMission:
                 return rounds  # no city yet: bookings wait for one
-            with self.context.sessions() as session:
-                rounds[operator_id] = schedule_round(
-                    session,
-                    self.context,
-                    dispatcher,
-                    operator_id,
-                    start=self.context.clock(),
-                    horizon=self.loop_settings.horizon,
-                )
+            try:
+                with self.context.sessions() as session:
+                    rounds[operator_id] = schedule_round(
+                        session,
+                        self.context,
+                        dispatcher,
+                        operator_id,
+                        start=self.context.clock(),
+                        horizon=self.loop_settings.horizon,
+                    )
+            except Exception as exc:  # one operator's fault must not stop the others'
+                why = f"{type(exc).__name__}: {exc}"
+                self.context.bus.emit("dispatch.error", operator_id, reason=why[:480])
         return rounds
 
     async def dispatch_ready(self) -> list[int]:

@@ -223,3 +223,12 @@ def test_a_robot_drives_its_own_delivery_while_its_relays_drone_is_away() -> Non
     assert d.ready() == [short]  # back long before the drone
     d.busy[1] = Busy(frozenset({50}), (T0,), until=T0 + timedelta(seconds=400))
     assert d.ready() == []  # it would keep the relay waiting
+
+
+def test_an_unexpected_error_in_a_sortie_frees_its_vehicle_and_the_dispatcher_goes_on() -> None:
+    d = _dispatcher(T0)
+    first = d.ready()[0]
+    d.take(first)
+    assert d.dispatch(first) == []  # the stub tools have no database: an AttributeError inside
+    assert 1 not in d.busy
+    assert [s.mission_ids for s in d.ready()] == [[42]]
