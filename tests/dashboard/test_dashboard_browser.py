@@ -9,10 +9,7 @@ the repository). Skipped with the reason when ``/usr/bin/chromium`` or Playwrigh
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,15 +17,15 @@ import pytest
 import pytest_asyncio
 
 from fleet.service.security import Role
-from tests.dashboard.served import CHROMIUM, CHROMIUM_ARGS, HTML_NAME, PASSWORD, Served, served
+from tests.dashboard.browser import CHROMIUM, SHOTS, features, fleet_ready
+from tests.dashboard.browser import log_in as log_in_as
+from tests.dashboard.served import HTML_NAME, PASSWORD, Served, served
 
-playwright_api = pytest.importorskip("playwright.async_api")
+pytest.importorskip("playwright.async_api")
 pytestmark = [
     pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed"),
     pytest.mark.asyncio(loop_scope="module"),
 ]
-SHOTS = Path(os.environ.get("SKYFLEET_DASHBOARD_SHOTS") or tempfile.mkdtemp(prefix="dashboard-"))
-TIMEOUT_MS = 20_000
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -37,42 +34,8 @@ async def service(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Ser
         yield running
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def browser() -> AsyncIterator[Any]:
-    async with playwright_api.async_playwright() as pw:
-        launched = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        await launched.close()
-
-
-@pytest_asyncio.fixture(loop_scope="module")
-async def page(browser: Any) -> AsyncIterator[Any]:
-    context = await browser.new_context(viewport={"width": 1500, "height": 900})
-    context.set_default_timeout(TIMEOUT_MS)
-    opened = await context.new_page()
-    errors: list[str] = []
-    opened.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield opened
-    await context.close()
-    assert errors == [], f"uncaught errors in the page: {errors}"
-
-
 async def log_in(page: Any, base: str, user: str, password: str = PASSWORD) -> None:
-    await page.goto(f"{base}/dashboard/")
-    await page.fill("#login-user", user)
-    await page.fill("#login-password", password)
-    await page.click("#login-form button[type=submit]")
-
-
-async def fleet_ready(page: Any) -> None:
-    """Both quads listed with a live link, and the map's buildings loaded."""
-    await page.wait_for_function(
-        "document.querySelectorAll('#vehicles tbody tr[data-link=ok]').length === 2"
-    )
-    await page.wait_for_function(
-        "window.skyfleet.map.loaded()"
-        " && window.skyfleet.map.querySourceFeatures('buildings').length > 0"
-    )
+    await log_in_as(page, base, user, password)
 
 
 async def canvas_colours(page: Any) -> int:
@@ -100,8 +63,7 @@ async def test_a_dispatcher_logs_in_and_sees_the_city_and_the_fleet(
         "window.skyfleet.map.querySourceFeatures('buildings').map(f => f.properties.height_agl_m)"
     )
     assert min(heights) >= 12 and max(heights) <= 90
-    zones = await page.evaluate("window.skyfleet.map.querySourceFeatures('zones').length")
-    assert zones >= 1
+    assert await features(page, "zones") >= 1
     await page.wait_for_timeout(500)  # the frame after the last data
     assert await canvas_colours(page) > 20, "the map's canvas is blank"
     row = page.locator("#vehicles tbody tr", has_text="drone-1")
@@ -136,7 +98,7 @@ async def test_a_dispatcher_books_a_delivery_by_clicking_the_map(
         )
     assert "no pickup" not in await page.inner_text("#pickup-out")
     assert "no dropoff" not in await page.inner_text("#dropoff-out")
-    assert await page.evaluate("window.skyfleet.map.querySourceFeatures('booking').length") >= 2
+    assert await features(page, "booking") >= 2
     await page.fill("#payload", "2000")  # the API refuses it: its message shows by the form
     await page.click("#book")
     await page.wait_for_function("document.getElementById('booking-error').textContent !== ''")
@@ -216,11 +178,10 @@ async def test_a_refused_token_shows_the_login_again(service: Served, page: Any)
 
 
 async def test_an_expired_token_shows_the_login_again(service: Served, page: Any) -> None:
-    token = service.token(Role.DISPATCHER, ttl_s=4)
+    token = service.token(Role.DISPATCHER, ttl_s=6)
     await page.goto(f"{service.base}/dashboard/#token={token}")
-    await page.wait_for_selector("#who:has-text('dispatcher')")
-    assert not await page.locator("#login-dialog").is_visible()
-    assert "#token" not in page.url  # the token left the address bar
+    await page.wait_for_selector("#who:has-text('dispatcher')")  # logged in by the token
+    assert "token" not in await page.evaluate("location.href")  # it left the address bar
     await page.wait_for_selector("#login-dialog[open]", timeout=15_000)
     assert "expired" in await page.inner_text("#login-reason")
     assert await page.locator("#vehicles tbody tr").count() == 0

@@ -205,11 +205,19 @@ export class Missions {
       ((leg.route && leg.route.waypoints) || []).map((w) => [w.lon_deg, w.lat_deg]));
     await this.mapView.setLine("route", coordinates);
     const spec = mission.spec || {};
+    if (!this.pickup && !this.dropoff && spec.pickup && spec.dropoff) {
+      // no booking in progress: show where the selected delivery goes from and to
+      await this.mapView.setBooking(lonLat(spec.pickup), lonLat(spec.dropoff));
+    }
     const text = legs.length
       ? `Mission ${id}: ${legs.length} leg(s) planned, ${coordinates.length} waypoints; ${mission.state}`
       : `Mission ${id}: ${mission.state}${mission.state_reason ? ` (${mission.state_reason})` : ""}; no route planned yet`;
     say("mission-detail", spec.payload_kg ? `${text}; ${spec.payload_kg} kg` : text, { hideEmpty: true });
   }
+}
+
+function lonLat(point) {
+  return [point.lon_deg, point.lat_deg];
 }
 
 function fmtPoint([lon, lat]) {
