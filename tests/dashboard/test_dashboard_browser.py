@@ -144,19 +144,37 @@ async def test_a_viewer_is_offered_no_booking_and_no_commands(service: Served, p
     await fleet_ready(page)
     assert "vic · viewer" in await page.inner_text("#who")
     assert not await page.locator("#booking").is_visible()
+    assert not await page.locator("#inspection").is_visible()
     assert await page.locator("#vehicles button").count() == 0
     assert await page.locator("#missions button").count() == 0
     assert await page.locator("th[data-needs]:visible").count() == 0
     await page.screenshot(path=SHOTS / "viewer.png")
 
 
-async def test_an_inspector_commands_vehicles_but_books_no_delivery(
+async def test_an_inspector_draws_an_area_and_books_an_inspection(
     service: Served, page: Any
 ) -> None:
     await log_in(page, service.base, "ines")
     await fleet_ready(page)
-    assert not await page.locator("#booking").is_visible()
+    assert not await page.locator("#booking").is_visible()  # deliveries are the dispatcher's
     assert await page.locator("#vehicles button.command-rtl").count() == 2
+    await page.click("#draw-area")
+    box = await page.locator("#map").bounding_box()
+    for x, y in ([0.35, 0.3], [0.55, 0.3], [0.55, 0.5], [0.35, 0.5]):
+        await page.mouse.click(box["x"] + box["width"] * x, box["y"] + box["height"] * y)
+    await page.click("#draw-area")  # finish
+    assert await page.inner_text("#area-out") == "4 corner(s)"
+    assert await features(page, "area") >= 5  # the corners and the polygon
+    await page.screenshot(path=SHOTS / "inspector-area.png")
+    await page.fill("#gsd", "500")  # the API refuses it: its message shows by the form
+    await page.click("#book-inspection")
+    await page.wait_for_function("document.getElementById('inspection-error').textContent !== ''")
+    assert "gsd_cm_per_px" in await page.inner_text("#inspection-error")
+    await page.fill("#gsd", "1.5")
+    await page.click("#book-inspection")
+    await page.wait_for_selector("#inspection-ok:has-text('Booked: mission')")
+    await page.wait_for_selector("#missions tr.selected td:has-text('inspection')")
+    assert await page.inner_text("#area-out") == "no area"
 
 
 async def test_a_wrong_password_is_refused_in_the_apis_words(service: Served, page: Any) -> None:

@@ -13,9 +13,9 @@ export class ApiError extends Error {
 
 /** What each role may do (the API checks it too; the page only hides what would be refused). */
 const CAN = {
-  admin: ["book_delivery", "command"],
-  dispatcher: ["book_delivery", "command"],
-  inspector: ["command"],
+  admin: ["book_delivery", "book_inspection", "command"],
+  dispatcher: ["book_delivery", "book_inspection", "command"],
+  inspector: ["book_inspection", "command"],
   viewer: [],
 };
 

@@ -5,23 +5,29 @@ import { api, eventStream, session } from "./api.js";
 import { say } from "./dom.js";
 import { applyTelemetry, fromApi, renderDocks, renderVehicles } from "./fleet.js";
 import { MapView } from "./map.js";
+import { Inspections } from "./inspect.js";
 import { Missions } from "./missions.js";
 
 const vehicles = new Map();
 let mapView = null;
 let missions = null;
+let inspections = null;
 let stream = null;
 let redraw = null;
 
 function main() {
   try {
-    mapView = new MapView("map", (lonLat) => missions && missions.mapClicked(lonLat));
+    mapView = new MapView("map", (lonLat) => {
+      if (inspections && inspections.drawing) inspections.mapClicked(lonLat);
+      else if (missions) missions.mapClicked(lonLat);
+    });
     mapView.followBearing(vehicles);
   } catch (err) {
     say("map-hint", `The map cannot be drawn here (${err.message}); the tables still work.`, { hideEmpty: true });
     mapView = nullMap();
   }
   missions = new Missions(mapView, vehicles);
+  inspections = new Inspections(mapView, missions);
   window.skyfleet = { map: mapView.map, session, vehicles, missions, dropEvents: () => stream && stream.drop() };
 
   document.getElementById("login-form").addEventListener("submit", login);
@@ -162,6 +168,7 @@ function nullMap() {
     setDocks: async () => {},
     setLine: async () => {},
     setBooking: async () => {},
+    setArea: async () => {},
     frame: async () => {},
     showVehicle: () => {},
     hint: () => {},

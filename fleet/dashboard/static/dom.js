@@ -36,6 +36,12 @@ export function confirmAction(text, confirmLabel = "confirm") {
   });
 }
 
+/** Show a time in a datetime-local input, in the browser's time zone. */
+export function setLocal(id, date) {
+  const local = new Date(date.getTime() - date.getTimezoneOffset() * 60e3);
+  document.getElementById(id).value = local.toISOString().slice(0, 16);
+}
+
 export function fmtPct(fraction) {
   return typeof fraction === "number" ? `${Math.round(fraction * 100)} %` : "–";
 }

@@ -47,6 +47,11 @@ const LAYERS = [
   ["docks", "circle", "docks", {
     "circle-radius": 7, "circle-color": "#364fc7", "circle-stroke-color": "#ffffff", "circle-stroke-width": 2,
   }],
+  ["area-fill", "fill", "area", { "fill-color": "#0ca678", "fill-opacity": 0.25 }],
+  ["area-line", "line", "area", { "line-color": "#087f5b", "line-width": 2 }],
+  ["area-corners", "circle", "area", {
+    "circle-radius": 5, "circle-color": "#087f5b", "circle-stroke-color": "#ffffff", "circle-stroke-width": 1.5,
+  }],
   ["booking-line", "line", "booking", { "line-color": "#7048e8", "line-width": 2, "line-dasharray": [1, 1] }],
   ["booking-points", "circle", "booking", {
     "circle-radius": 8,
@@ -78,13 +83,14 @@ export class MapView {
   }
 
   addLayers() {
-    for (const source of ["zones", "buildings", "route", "track", "intents", "docks", "booking"]) {
+    for (const source of ["zones", "buildings", "route", "track", "intents", "docks", "area", "booking"]) {
       this.map.addSource(source, { type: "geojson", data: EMPTY });
     }
     for (const [id, type, source, paint] of LAYERS) {
       const layer = { id, type, source, paint };
       if (id === "booking-line") layer.filter = ["==", ["geometry-type"], "LineString"];
-      if (id === "booking-points") layer.filter = ["==", ["geometry-type"], "Point"];
+      if (id === "booking-points" || id === "area-corners") layer.filter = ["==", ["geometry-type"], "Point"];
+      if (id === "area-fill") layer.filter = ["==", ["geometry-type"], "Polygon"];
       this.map.addLayer(layer);
     }
   }
@@ -130,6 +136,16 @@ export class MapView {
     if (dropoff) features.push(point(dropoff, { role: "dropoff" }));
     if (pickup && dropoff) features.push(line([pickup, dropoff], {}));
     return this.setData("booking", { type: "FeatureCollection", features });
+  }
+
+  /** The area being drawn: its corners, and the polygon once it has three. */
+  setArea(corners) {
+    const features = corners.map((c) => point(c, {}));
+    if (corners.length >= 3) {
+      const ring = [...corners, corners[0]];
+      features.push({ type: "Feature", geometry: { type: "Polygon", coordinates: [ring] }, properties: {} });
+    }
+    return this.setData("area", { type: "FeatureCollection", features });
   }
 
   /** Show a vehicle where it is, pointing where it heads, with altitude, battery and link. */

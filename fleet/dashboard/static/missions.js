@@ -3,7 +3,7 @@
 // planned route and flown track, and cancel / abort behind a confirmation.
 
 import { ApiError, api, session } from "./api.js";
-import { confirmAction, el, say } from "./dom.js";
+import { confirmAction, el, say, setLocal } from "./dom.js";
 
 const BEFORE_FLIGHT = new Set(["requested", "scheduled", "approved"]);
 const FLYING = new Set(["uploaded", "in_flight"]);
@@ -222,11 +222,6 @@ function lonLat(point) {
 
 function fmtPoint([lon, lat]) {
   return `${lat.toFixed(5)}, ${lon.toFixed(5)}`;
-}
-
-function setLocal(id, date) {
-  const local = new Date(date.getTime() - date.getTimezoneOffset() * 60e3);
-  document.getElementById(id).value = local.toISOString().slice(0, 16);
 }
 
 function localTime(id) {
