@@ -21,6 +21,8 @@ from simulators.physics import QUAD_AIRFRAME, ROVER_AIRFRAME, VehicleKind
 from simulators.swarm import PHYSICS_PERIOD_S, TICK_S
 from simulators.vehicle import SimVehicle, VehicleSpec
 
+DISARM_AFTER_LAND_S = 40.0
+
 
 @dataclass(frozen=True, slots=True)
 class SimFleetConfig:
@@ -48,10 +50,14 @@ def vehicle_specs(
     by_id = {d.id: d for d in docks}
     used: dict[str, int] = {}
     # PX4's disarm timers count (simulated) time, the link's round trips do not shrink with the
-    # speed-up: at xN they keep their real-time length in wall time (2 s and 10 s at x1)
+    # speed-up. Pre-flight (COM_DISARM_PRFLT, 10 s): its real-time length in wall time, for the
+    # arming round trip. After a landing (COM_DISARM_LAND, 2 s): 40 s, far longer than a quad
+    # armed on its pad spends spooling up (4 s, which the simulator's land detector counts as
+    # landed), shorter than the handover before its next leg (60 s, less the 4 s the land
+    # detector takes): a landed quad must be disarmed before it is armed again.
     autopilot = AutopilotConfig(
         land_speed_mps=config.land_speed_mps,
-        disarm_after_land_s=2.0 * config.speedup,
+        disarm_after_land_s=DISARM_AFTER_LAND_S,
         disarm_preflight_s=10.0 * config.speedup,
     )
     specs = []
