@@ -228,13 +228,15 @@ class Target:
     async def wait_mode(
         self, mode: str, armed: bool | None = None, timeout_s: float = 30.0
     ) -> None:
-        """Until the HEARTBEAT shows ``mode`` (and the arming state, when given)."""
+        """Until the HEARTBEAT shows ``mode`` (and the arming state, when given); at once if
+        the last one does (wait for an intermediate mode first when the last may be stale)."""
 
         def shows(msg: Any) -> bool:
             is_armed = bool(msg.base_mode & mavlink.MAV_MODE_FLAG_SAFETY_ARMED)
             return mode_name(msg.custom_mode) == mode and armed in (None, is_armed)
 
-        await self.wait("HEARTBEAT", shows, timeout_s, since=0 if self._shows(shows) else None)
+        if not self._shows(shows):
+            await self.wait("HEARTBEAT", shows, timeout_s)
 
     def _shows(self, test: Callable[[Any], bool]) -> bool:
         last = next((m for m in reversed(self.link.history) if m.get_type() == "HEARTBEAT"), None)
@@ -466,8 +468,15 @@ async def _simulator(speed: float, target: Target) -> AsyncIterator[SimVehicle]:
     raise PortInUse("no free port block for the simulator")
 
 
-async def _drive(target: Target, scenario: Scenario, before_ready: Scenario | None) -> Trace:
+async def _drive(
+    target: Target,
+    scenario: Scenario,
+    before_ready: Scenario | None,
+    params: dict[str, float],
+) -> Trace:
     await target.connected()
+    for name, value in params.items():  # as a client sets them
+        await target.param_set(name, value, is_int=isinstance(value, int))
     if before_ready is not None:
         await before_ready(target)
     await target.ready()
@@ -502,11 +511,6 @@ async def run_both(
     )  # fmt: skip
     sim, px4 = Target("simulator", speed), Target("PX4", 1.0)
 
-    async def sim_with_params(target: Target) -> None:
-        for name, value in (params or {}).items():
-            await target.param_set(name, value, is_int=isinstance(value, int))
-        await scenario(target)
-
     with px4_sitl(options, px4_folder) as [instance]:
         async with (
             _listen(px4, instance.api_port),
@@ -515,8 +519,8 @@ async def run_both(
             sim.sim_vehicle = sim_vehicle
             try:
                 async with asyncio.TaskGroup() as group:
-                    sim_task = group.create_task(_drive(sim, sim_with_params, before_ready))
-                    px4_task = group.create_task(_drive(px4, scenario, before_ready))
+                    sim_task = group.create_task(_drive(sim, scenario, before_ready, params or {}))
+                    px4_task = group.create_task(_drive(px4, scenario, before_ready, {}))
             except* TimeoutError as failure:
                 log = instance.log_path.read_text(errors="replace")[-3000:]
                 raise AssertionError(

@@ -116,9 +116,9 @@ async def _mission_then_hold_then_rtl(v: Target) -> None:
     since = await _fly_to(v, end_lat, end_lon)
     await v.wait_mode("HOLD", armed=True, timeout_s=60.0)  # the mission ends in the air: Hold
     v.mark("mission_done")
-    v.trace.results["reached"] = _reached(v, since)
     for _ in range(2):
         await v.wait("HEARTBEAT", timeout_s=3.0)
+    v.trace.results["reached"] = _reached(v, since)  # the last report may trail Hold
     v.mark("held")
     here = await v.wait("GLOBAL_POSITION_INT", timeout_s=3.0)
     v.trace.results["holds_at_last_waypoint"] = _distance_m(here, end_lat, end_lon) < 3.0
@@ -221,7 +221,9 @@ async def _hold_and_resume(v: Target) -> None:
     v.trace.results["stays_put_in_hold"] = moved_m < 1.5
     v.trace.results["stopped_short_of_the_waypoint"] = _distance_m(second, end_lat, end_lon) > 20
     v.trace.results["resume"] = await v.set_mode("MISSION")
+    await v.wait_mode("MISSION", timeout_s=10.0)  # the last HEARTBEAT may still show Hold
     await v.wait_mode("HOLD", armed=True, timeout_s=60.0)  # the mission's end
+    await v.wait("HEARTBEAT", timeout_s=3.0)  # the last MISSION_ITEM_REACHED may trail Hold
     v.trace.results["reached"] = _reached(v, since)
     last = await v.wait("GLOBAL_POSITION_INT", timeout_s=3.0)
     v.trace.results["ends_at_the_waypoint"] = _distance_m(last, end_lat, end_lon) < 3.0
@@ -250,10 +252,12 @@ async def _two_legs(v: Target) -> None:
     await v.wait("MISSION_ITEM_REACHED", lambda m: m.seq == 0, 60.0, since=since)
     v.mark("leg1")
     await v.wait("MISSION_ITEM_REACHED", lambda m: m.seq == 1, 60.0, since=since)
-    v.mark("leg2")
+    v.mark("leg1_done")
     v.trace.results["set_cruise"] = await v.param_set("MPC_XY_CRUISE", 10.0)
+    v.mark("leg2")  # from the confirmed set: a late reply on a loaded machine shortens leg 2
     await v.wait_mode("HOLD", armed=True, timeout_s=60.0)
     v.mark("done")
+    await v.wait("HEARTBEAT", timeout_s=3.0)  # the last MISSION_ITEM_REACHED may trail Hold
     v.trace.results["reached"] = _reached(v, since)
 
 
@@ -262,8 +266,10 @@ async def test_mpc_xy_cruise_set_in_flight_speeds_up_the_next_leg(px4_folder: Pa
     sim, px4 = await run_both(_two_legs, px4_folder)
     report = f"\n{sim}\n{px4}"
     assert sim.results == px4.results, report
-    px4_ratio = px4.between("leg2", "done") / px4.between("leg1", "leg2")
-    sim_ratio = sim.between("leg2", "done") / sim.between("leg1", "leg2")
-    assert px4_ratio < 0.9, report
-    assert abs(sim_ratio - px4_ratio) < 0.2, f"ratio {sim_ratio:.2f} vs {px4_ratio:.2f}{report}"
+    px4_ratio = px4.between("leg2", "done") / px4.between("leg1", "leg1_done")
+    sim_ratio = sim.between("leg2", "done") / sim.between("leg1", "leg1_done")
+    ratios = f"ratio {sim_ratio:.2f} vs {px4_ratio:.2f}{report}"
+    assert px4_ratio < 0.9 and sim_ratio < 0.9, ratios  # the new speed took effect on both
+    # PX4 takes a new cruise speed at its next setpoint update: its ratio spreads 0.65-0.8
+    assert abs(sim_ratio - px4_ratio) < 0.3, ratios
     _same_duration(sim, px4, "leg1", "done", report)

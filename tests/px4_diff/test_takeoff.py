@@ -27,6 +27,7 @@ def _takeoff_and_land(target_up_m: float | None) -> Scenario:
         v.trace.results["takeoff"] = await v.command(
             mavlink.MAV_CMD_NAV_TAKEOFF, math.nan, 0, 0, math.nan, math.nan, math.nan, param7
         )
+        await v.wait_mode("TAKEOFF", timeout_s=10.0)
         await v.wait_mode("HOLD", armed=True, timeout_s=40.0)
         v.mark("held")
         for _ in range(3):  # hover 2-3 s (10-15 s simulated), then land

@@ -73,8 +73,12 @@ async def test_losing_the_ground_station_triggers_the_configured_action() -> Non
         stop = asyncio.Event()
         async with asyncio.TaskGroup() as group:
             group.create_task(_heartbeats(client, stop))
+            # with a data-link action PX4 arms only once a GCS is connected: wait until ready
+            prearm = mavlink.MAV_SYS_STATUS_PREARM_CHECK
+            await client.expect("SYS_STATUS", lambda m: m.onboard_control_sensors_health & prearm)
             client.command(1, mavlink.MAV_CMD_COMPONENT_ARM_DISARM, 1)
-            await client.expect("COMMAND_ACK", lambda m: m.command == 400)
+            ack = await client.expect("COMMAND_ACK", lambda m: m.command == 400)
+            assert ack.result == mavlink.MAV_RESULT_ACCEPTED
             client.command(1, mavlink.MAV_CMD_NAV_TAKEOFF, 0, 0, 0, 0, 0, 0, 60.0)
             await client.expect("EXTENDED_SYS_STATE", lambda m: m.landed_state == 2)
             hb = await client.expect("HEARTBEAT")
