@@ -156,11 +156,13 @@ class ParamTable:
         return name if name in self.values else None
 
     def set(self, msg: Any) -> str | None:
-        """Apply a PARAM_SET; returns the name when known."""
+        """Apply a PARAM_SET; returns the name when known and of the parameter's type."""
         name = _param_id(msg.param_id)
         if name not in self.values:
             return None
         _, param_type = self.values[name]
+        if msg.param_type != param_type:
+            return None  # PX4 ignores a set of the wrong type: no PARAM_VALUE, value kept
         self.values[name] = (host_value(msg.param_value, param_type), param_type)
         if self._on_change is not None:
             self._on_change(self.values)

@@ -47,6 +47,11 @@ async def _params(v: Target) -> None:
         is_int = BEHAVIOUR_PARAMS[name]
         v.trace.results[f"set {name}"] = await v.param_set(name, value, is_int)
         v.trace.results[f"reread {name}"] = await v.param_read(name)
+    # bad input: an INT32 PARAM_SET for a REAL32 parameter, a value out of its range
+    v.trace.results["set float as int"] = await v.param_set("MPC_LAND_SPEED", 1, is_int=True)
+    v.trace.results["reread float as int"] = await v.param_read("MPC_LAND_SPEED")
+    v.trace.results["set out of range"] = await v.param_set("NAV_ACC_RAD", -3.0)
+    v.trace.results["reread out of range"] = await v.param_read("NAV_ACC_RAD")
     v.trace.results["read unknown"] = await v.param_read("SKYFLEET_NOPE")
     v.trace.results["set unknown"] = await v.param_set("SKYFLEET_NOPE", 1.0)
 
