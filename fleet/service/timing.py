@@ -2,11 +2,14 @@
 
 The planner times a route at constant cruise speed and the profile's climb and descent
 rates. The mission items the runner uploads (:mod:`fleet.runner.items`) are flown differently:
-the autopilot brakes to the acceptance radius of every waypoint and accelerates again, lands
-at its landing speed (PX4 ``MPC_LAND_SPEED``), and drives a rover's last stretch at the park
-speed. A reservation timed by the planner therefore ends before the vehicle does: the flight
-drifts out of its time windows, the next leg leaves late, and two flights can meet in space
-while their volumes never did. :func:`retime` keeps the route's geometry and departure and
+the autopilot spools its motors up and ramps the thrust before it leaves the ground, climbs to
+its take-off altitude at the take-off speed (PX4 ``COM_SPOOLUP_TIME`` + ``MPC_TKO_RAMP_T``,
+then ``MPC_TKO_SPEED``; measured on PX4 SITL: 19 m in 16-19 s after arming), brakes to the
+acceptance radius of every waypoint and accelerates again, lands at its landing speed (PX4
+``MPC_LAND_SPEED``), and drives a rover's last stretch at the park speed. A reservation timed
+by the planner therefore ends before the vehicle does: the flight drifts out of its time
+windows, the next leg leaves late, and two flights can meet in space while their volumes never
+did. :func:`retime` keeps the route's geometry and departure and
 recomputes each waypoint's time with that speed profile, so the volumes cover the flight.
 """
 
@@ -32,6 +35,11 @@ class SpeedProfile:
         climb_rate_mps: vertical speed up.
         descent_rate_mps: vertical speed down while airborne.
         land_speed_mps: vertical speed of the final landing (``MPC_LAND_SPEED``).
+        land_slow_below_m: height above the landing point under which it descends at
+            ``land_speed_mps`` (``MPC_LAND_ALT1``); above it at ``descent_rate_mps``.
+        takeoff_speed_mps: vertical speed of the climb from the ground (``MPC_TKO_SPEED``).
+        takeoff_delay_s: from arming to leaving the ground (``COM_SPOOLUP_TIME`` 1 s +
+            ``MPC_TKO_RAMP_T`` 3 s on PX4).
         last_stretch_mps: speed of a ground route's last segment (the park speed).
         settle_s: time added at the end (touchdown detection, disarm).
     """
@@ -41,6 +49,9 @@ class SpeedProfile:
     climb_rate_mps: float = 3.0
     descent_rate_mps: float = 1.5
     land_speed_mps: float = 0.7
+    land_slow_below_m: float = 10.0
+    takeoff_speed_mps: float = 1.5
+    takeoff_delay_s: float = 4.0
     last_stretch_mps: float = PARK_SPEED_MPS
     settle_s: float = 2.0
 
@@ -72,11 +83,18 @@ def _segment_s(
         return travel_s(horizontal_m, speed, profile.accel_mps2)
     dz = b.alt_amsl_m - a.alt_amsl_m
     landing = last and b.alt_agl_m <= ON_GROUND_AGL_M
-    if dz >= 0:
+    if dz > 0 and a.alt_agl_m <= ON_GROUND_AGL_M:  # the take-off
+        speed = profile.takeoff_speed_mps
+        vertical = profile.takeoff_delay_s + travel_s(dz, speed, profile.accel_mps2)
+    elif dz >= 0:
         vertical = travel_s(dz, profile.climb_rate_mps, profile.accel_mps2)
+    elif landing:  # PX4 descends at MPC_Z_V_AUTO_DN down to MPC_LAND_ALT1, then slows
+        fast_m = max(0.0, -dz - profile.land_slow_below_m)
+        vertical = travel_s(fast_m, profile.descent_rate_mps, profile.accel_mps2) + travel_s(
+            -dz - fast_m, profile.land_speed_mps, profile.accel_mps2
+        )
     else:
-        rate = profile.land_speed_mps if landing else profile.descent_rate_mps
-        vertical = travel_s(-dz, rate, profile.accel_mps2)
+        vertical = travel_s(-dz, profile.descent_rate_mps, profile.accel_mps2)
     horizontal = travel_s(horizontal_m, profile.cruise_speed_mps, profile.accel_mps2)
     return max(vertical, horizontal) + (profile.settle_s if landing else 0.0)
 
