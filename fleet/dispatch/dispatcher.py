@@ -40,6 +40,7 @@ from fleet.dispatch.legs import (
 )
 from fleet.dispatch.pads import Positions, Spot, spot_of
 from fleet.dispatch.schedule import ACTOR, Sortie
+from fleet.dispatch.twins import Twins, hand_over, twin_groups
 from fleet.errors import FleetError, InfeasibleMission
 from fleet.lifecycle import TERMINAL, MissionState
 from fleet.service.approval import book_legs, publish_approval, write_approval
@@ -99,6 +100,7 @@ class Dispatcher:
     failures: dict[int, str] = field(default_factory=dict)
     notes: dict[int, dict[str, object]] = field(default_factory=dict)  # per mission, for reports
     stopped: bool = False
+    twins: Twins = field(default_factory=dict)
     _status: dict[int, str] = field(default_factory=dict)
 
     def add(self, placed: Iterable[Sortie]) -> None:
@@ -111,6 +113,11 @@ class Dispatcher:
     def pending(self) -> bool:
         """Whether some sortie is still waiting for its vehicles."""
         return any(self.queues.values())
+
+    def refresh_twins(self) -> None:
+        """Read which vehicles are interchangeable (run in a worker thread)."""
+        with self.tools.context.sessions() as session:
+            self.twins = twin_groups(session)
 
     def queued_until(self) -> dict[int, datetime]:
         """Vehicle id -> when the plan has it back from its last queued sortie (rolling
@@ -140,6 +147,11 @@ class Dispatcher:
         too, so the robot keeps the plan's order) whose vehicles are free, most urgent first;
         a robot whose next relay waits for a busy drone may drive its own next delivery first
         when the plan says it is back before the drone."""
+        for sortie, owner in hand_over(
+            self.queues, self.busy, self.free_at, self._status, self.twins, self.clock()
+        ):
+            for m in sortie.mission_ids:
+                self.notes.setdefault(m, {})["handed_over_from"] = owner
         out = []
         for vehicle_id, queue in self.queues.items():
             if not queue or vehicle_id in self.busy:
@@ -284,13 +296,13 @@ class Dispatcher:
             self.busy[v] = Busy(frozenset(m.id or 0 for m in missions), departures, until)
         for m, p, start in zip(missions, planned, first_departure(missions), strict=True):
             depart = p.legs[0].route.departure
-            self.notes[m.id or 0] = {
-                "vehicle_id": sortie.vehicle_id,
-                "sortie": sortie.mission_ids,
-                "departure": depart.isoformat(),
-                "after_window_start_s": round((depart - start).total_seconds(), 1),
-                "fixes": list(p.fixes),
-            }
+            self.notes.setdefault(m.id or 0, {}).update(
+                vehicle_id=sortie.vehicle_id,
+                sortie=sortie.mission_ids,
+                departure=depart.isoformat(),
+                after_window_start_s=round((depart - start).total_seconds(), 1),
+                fixes=list(p.fixes),
+            )
 
     def _planned(self, sortie: Sortie, missions: list[MissionRow]) -> list[MissionLegs]:
         """The sortie planned with enough time left before its departure to upload and arm.

@@ -210,6 +210,7 @@ class DispatchLoop:
         approved: list[int] = []
         if d is None:
             return approved
+        await asyncio.to_thread(d.refresh_twins)
         while batch := d.ready():
             for sortie in batch:
                 d.take(sortie)
