@@ -257,6 +257,7 @@ class SimVehicle:
                 self.autopilot.datalink_regained()
         elif kind in ("COMMAND_LONG", "COMMAND_INT"):
             handle_command(self, msg, link)
+            self._announce_mode()  # before the next physics step, which may end the mode
         elif kind in _MISSION_MESSAGES:
             self.mission_server.handle(msg, link, self.now_s())
         elif kind.startswith("PARAM_"):
