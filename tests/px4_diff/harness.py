@@ -72,9 +72,13 @@ class Trace:
     texts: list[str] = field(default_factory=list)
 
     def mode_sequence(self, since: str | None = None) -> list[str]:
-        """Modes in order (from mark ``since``)."""
+        """Modes in order (from mark ``since``), leaving out those shown for under a simulated
+        second: PX4 sends its HEARTBEAT once a second, so a client cannot count on seeing them
+        (armed in Hold for the moment before a take-off command, say)."""
         start = self.marks.get(since, 0.0) if since else 0.0
-        return [m for t, m in self.modes if t >= start]
+        shown = [(t, m) for t, m in self.modes if t >= start]
+        ends = [t for t, _ in shown[1:]] + [math.inf]
+        return [m for (t, m), end in zip(shown, ends, strict=True) if end - t >= 1.0]
 
     def landed_sequence(self, since: str | None = None) -> list[str]:
         """Landed states in order (from mark ``since``)."""
