@@ -3,7 +3,8 @@
 Upload: MISSION_COUNT -> MISSION_REQUEST_INT(seq) / MISSION_ITEM_INT ... -> MISSION_ACK; the
 vehicle re-requests an item after 250 ms of silence and gives up after 5 s, as PX4 does.
 Download: MISSION_REQUEST_LIST -> MISSION_COUNT, then MISSION_REQUEST_INT / MISSION_ITEM_INT
-until the client's MISSION_ACK. Also MISSION_CLEAR_ALL and MISSION_SET_CURRENT.
+until the client's MISSION_ACK (a request from a client that did not ask for the list first is
+ignored, as PX4 does). Also MISSION_CLEAR_ALL and MISSION_SET_CURRENT.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ class MissionServer:
         self._on_set_current = on_set_current
         self._upload: _Upload | None = None
         self._finished: tuple[tuple[int, int], int, int] | None = None  # partner, type, count
+        self._listed: set[tuple[tuple[int, int], int]] = set()  # (partner, type) downloading
 
     def handle(self, msg: Any, link: MessageSink, now_s: float) -> None:
         """Process one mission-protocol message addressed to this vehicle."""
@@ -64,8 +66,10 @@ class MissionServer:
         elif kind in ("MISSION_ITEM_INT", "MISSION_ITEM"):
             self._receive_item(msg, link, partner, now_s)
         elif kind in ("MISSION_REQUEST_INT", "MISSION_REQUEST"):
-            self._send_item(msg, link, partner, as_int=kind == "MISSION_REQUEST_INT")
+            if (partner, msg.mission_type) in self._listed:  # PX4 ignores one out of a download
+                self._send_item(msg, link, partner, as_int=kind == "MISSION_REQUEST_INT")
         elif kind == "MISSION_REQUEST_LIST":
+            self._listed.add((partner, msg.mission_type))
             count = len(self._stored(msg.mission_type))
             link.send(mavlink.MAVLink_mission_count_message(*partner, count, msg.mission_type))
         elif kind == "MISSION_CLEAR_ALL":

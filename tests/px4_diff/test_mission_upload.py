@@ -74,3 +74,29 @@ async def test_every_item_kind_in_every_frame_gets_px4s_answer(px4_folder: Path)
     assert not differ, f"case: (PX4, simulator) {differ}"
     # the comparison can fail: PX4 refuses some of these cases and accepts others
     assert len(set(px4.results.values())) > 1, px4.results
+
+
+async def _ack_to(v: Target, msg: Any) -> int | None:
+    """Send ``msg``; the MISSION_ACK type that answers it within 1 s, None when none does."""
+    since = len(v.link.history)
+    v.link.send(msg)
+    try:
+        ack = await v.wait("MISSION_ACK", timeout_s=1.0, since=since)
+    except TimeoutError:
+        return None
+    return int(ack.type)
+
+
+async def _out_of_sequence(v: Target) -> None:
+    stray = mission_item(3, M.MAV_CMD_NAV_WAYPOINT, REL, (0, 0, 0, 0), LAT, LON, 10)
+    stray.target_system = v.sysid
+    v.trace.results["item without transfer"] = await _ack_to(v, stray)
+    request = M.MAVLink_mission_request_int_message(v.sysid, 1, 7, 0)
+    v.trace.results["request beyond the mission"] = await _ack_to(v, request)
+    clear = M.MAVLink_mission_clear_all_message(v.sysid, 1, 0)
+    v.trace.results["clear all"] = await _ack_to(v, clear)
+
+
+async def test_out_of_sequence_mission_messages_get_px4s_answer(px4_folder: Path) -> None:
+    sim, px4 = await run_both(_out_of_sequence, px4_folder)
+    assert sim.results == px4.results, f"\n{sim}\n{px4}"
