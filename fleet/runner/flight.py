@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import math
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from airspace.frames import ground_distance_m
 from airspace.route import Route
 from firmware_bridge.errors import BridgeError
 from firmware_bridge.mission_item import MissionItem, in_px4_frame
@@ -281,12 +281,11 @@ def _check_ready(plan: LegPlan, link: VehicleLink, now: datetime, max_late_s: fl
     here = link.telemetry.position.latest
     start = plan.route.waypoints[0]
     if here is not None:
-        dx = (here.lon_deg - start.lon_deg) * 111_320.0 * math.cos(math.radians(start.lat_deg))
-        dy = (here.lat_deg - start.lat_deg) * 110_574.0
-        if math.hypot(dx, dy) > START_RADIUS_M:
+        off_m = ground_distance_m(here.lon_deg, here.lat_deg, start.lon_deg, start.lat_deg)
+        if off_m > START_RADIUS_M:
             raise _NotStarted(
                 f"leg {plan.seq} on {plan.vehicle_name}: the vehicle is "
-                f"{math.hypot(dx, dy):.0f} m from the route's start; not flown"
+                f"{off_m:.0f} m from the route's start; not flown"
             )
         dz = here.alt_amsl_m - start.alt_amsl_m
         if plan.intent_id is not None and abs(dz) > START_ALT_M:

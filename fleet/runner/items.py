@@ -15,9 +15,9 @@ without a position are in ``MAV_FRAME_MISSION``, the only frame PX4 accepts them
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
+from airspace.frames import ground_distance_m
 from airspace.route import Route, Waypoint
 from firmware_bridge.mission_item import MavCmd, MavFrame, MissionItem
 
@@ -118,9 +118,8 @@ def cruise_speed_mps(route: Route) -> float | None:
     for a, b in zip(route.waypoints, route.waypoints[1:], strict=False):
         dt = (b.time - a.time).total_seconds()
         if dt > 0:
-            dx = (b.lon_deg - a.lon_deg) * 111_320.0 * math.cos(math.radians(a.lat_deg))
-            dy = (b.lat_deg - a.lat_deg) * 110_574.0
-            best = max(best, math.hypot(dx, dy) / dt)
+            ground_m = ground_distance_m(a.lon_deg, a.lat_deg, b.lon_deg, b.lat_deg)
+            best = max(best, ground_m / dt)
     return round(best, 2) if best > 0 else None
 
 

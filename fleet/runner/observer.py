@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from airspace.conformance import ConformanceEvent, Recovered, StillNonconforming
+from airspace.frames import ground_distance_m
 from airspace.intents import IntentState
 from firmware_bridge.telemetry import LinkState, Position
 from fleet.lifecycle import MissionState, advance
@@ -46,8 +47,6 @@ from fleet.storage.tables import IntentRow, Telemetry
 
 if TYPE_CHECKING:
     from fleet.runner.runner import MissionRunner
-
-_M_PER_DEG = 111_320.0
 
 
 def build_plan(work: MissionWork, leg: LegRecord, vehicle: VehicleRecord) -> LegPlan:
@@ -88,9 +87,8 @@ def _intent_change(
 
 
 def _step_m(a: TrackPoint, b: TrackPoint) -> float:
-    dx = (b.lon_deg - a.lon_deg) * _M_PER_DEG * math.cos(math.radians(a.lat_deg))
-    dy = (b.lat_deg - a.lat_deg) * _M_PER_DEG
-    return math.sqrt(dx * dx + dy * dy + (b.alt_amsl_m - a.alt_amsl_m) ** 2)
+    ground_m = ground_distance_m(a.lon_deg, a.lat_deg, b.lon_deg, b.lat_deg)
+    return math.hypot(ground_m, b.alt_amsl_m - a.alt_amsl_m)
 
 
 class FlightObserver:
