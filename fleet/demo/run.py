@@ -54,8 +54,8 @@ class DemoOptions:
 
 def load_demo_city(options: DemoOptions) -> City:
     """The city of the run: the given building file, or a generated district."""
-    if options.buildings is not None:
-        return load_city(options.buildings)
+    if options.buildings is not None:  # on the ground the service will load it on
+        return load_city(options.buildings, ground_amsl_m=Settings().ground_amsl_m)
     return generate_city(seed=options.seed, n_buildings=options.n_buildings)
 
 
@@ -88,9 +88,11 @@ async def run_demo(options: DemoOptions, console: Console) -> DemoReport:
     # origin, however long planning takes on a busy machine.
     clock = ScaledClock(datetime.now(UTC).replace(microsecond=0), options.speedup, running=False)
     offset = free_port_offset(len(scenario.vehicles), *options.port_range)
-    ground = city.ground_amsl_m(scenario.docks[0].lon_deg, scenario.docks[0].lat_deg)
     specs = vehicle_specs(
-        scenario.vehicles, scenario.docks, ground, SimFleetConfig(options.speedup, offset)
+        scenario.vehicles,
+        scenario.docks,
+        city.ground_amsl_m,
+        SimFleetConfig(options.speedup, offset),
     )
     tracks: dict[str, list[TrackPoint]] = {}
     off_nominal: list[dict[str, object]] = []

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from shapely import STRtree
 from shapely.geometry import Point, Polygon
 
+from airspace.frames import offset_lonlat
 from fleet.demo.geo import Footprint, LocalFrame, footprints_xy
 from fleet.errors import ValidationError
 
@@ -148,11 +149,7 @@ buffers of two vehicles' intents at one dock do not meet."""
 def pad_lonlat(dock_lonlat: LonLat, k: int) -> LonLat:
     """The ``k``-th vehicle pad of a dock (cycling through :data:`PAD_OFFSETS_M`)."""
     east, north = PAD_OFFSETS_M[k % len(PAD_OFFSETS_M)]
-    lon, lat = dock_lonlat
-    return (
-        lon + east / (111_320.0 * math.cos(math.radians(lat))),
-        lat + north / 110_574.0,
-    )
+    return offset_lonlat(*dock_lonlat, east, north)
 
 
 def _dock_fits(ground: _OpenGround, x: float, y: float) -> bool:

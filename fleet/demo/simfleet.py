@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 
@@ -43,10 +43,14 @@ def gcs_url(port_offset: int) -> str:
 def vehicle_specs(
     vehicles: Sequence[DemoVehicle],
     docks: Sequence[DemoDock],
-    ground_amsl_m: float,
+    ground_amsl_m: Callable[[float, float], float],
     config: SimFleetConfig,
 ) -> list[VehicleSpec]:
-    """One simulator spec per demo vehicle, in order (instance ``i`` = system id ``i + 1``)."""
+    """One simulator spec per demo vehicle, in order (instance ``i`` = system id ``i + 1``).
+
+    ``ground_amsl_m(lon, lat)`` is the city's ground: each vehicle stands on it at its pad, where
+    the service plans its routes from (a city's ground may differ from dock to dock).
+    """
     by_id = {d.id: d for d in docks}
     used: dict[str, int] = {}
     # PX4's disarm timers count (simulated) time, the link's round trips do not shrink with the
@@ -77,7 +81,7 @@ def vehicle_specs(
                 kind=kind,
                 home_lon_deg=lon,
                 home_lat_deg=lat,
-                home_amsl_m=ground_amsl_m,
+                home_amsl_m=ground_amsl_m(lon, lat),
                 speedup=config.speedup,
                 port_offset=config.port_offset,
                 rates="low",
