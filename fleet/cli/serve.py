@@ -6,7 +6,7 @@ Configuration comes from ``SKYFLEET_*`` environment variables (see
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -86,4 +86,24 @@ def service_app(
         else HubConfig(heartbeat_timeout_s=heartbeat_timeout_s)
     )
     runner = runner_factory(clock=clock, hub_config=hub, message_rates_hz=message_rates_hz)
-    return create_app(settings, runner_factory=dispatching(runner), clock=clock.now)
+    lead = scaled_lead(clock.speedup)
+    return create_app(settings, runner_factory=dispatching(runner, **lead), clock=clock.now)
+
+
+def scaled_lead(speedup: float) -> dict[str, Any]:
+    """The dispatcher's lead before a departure, in simulated seconds, for a clock ``speedup``
+    times faster than real time: what the runner does before a take-off (upload, Mission mode,
+    arming: about 1.2 s of wall time under load) is that many times longer in simulated time.
+    At real time the defaults hold (15 s lead, re-planned when less than 8 s is left).
+    """
+    from dataclasses import replace
+
+    from fleet.dispatch.dispatcher import DispatchSettings
+    from fleet.dispatch.legs import DISPATCH_APPROVAL
+
+    lead_s = max(DISPATCH_APPROVAL.lead_s, 1.2 * speedup)
+    margin_s = max(DispatchSettings().min_margin_s, 0.4 * speedup)
+    return {
+        "approval": replace(DISPATCH_APPROVAL, lead_s=lead_s),
+        "settings": DispatchSettings(min_margin_s=margin_s),
+    }

@@ -67,7 +67,7 @@ class DispatchSettings:
     """
 
     turnaround_s: float = 120.0
-    min_margin_s: float = 20.0
+    min_margin_s: float = 8.0
     recovery_s: float = 300.0
     attempts: int = 3
 

@@ -25,10 +25,11 @@ from sqlmodel import col, select
 
 from fleet.dispatch.dispatcher import Dispatcher, DispatchSettings
 from fleet.dispatch.engine import Round, schedule_round
-from fleet.dispatch.legs import leg_tools
+from fleet.dispatch.legs import DISPATCH_APPROVAL, leg_tools
 from fleet.dispatch.pads import Positions
 from fleet.dispatch.schedule import busy_until
 from fleet.errors import InfeasibleMission
+from fleet.service.approval import ApprovalSettings
 from fleet.service.context import ServiceContext
 from fleet.service.events import Event
 from fleet.storage.tables import MissionRow, Operator
@@ -62,6 +63,8 @@ class DispatchLoop:
         positions: vehicle id -> its live position (the runner's links), for pads.
         db_lock: held around each write (the runner's: one writer at a time on SQLite).
         settings: how the sorties are timed.
+        approval: the approval's lead, handover, speeds and fix search (default
+            :data:`~fleet.dispatch.legs.DISPATCH_APPROVAL`).
         loop_settings: when the loop wakes.
     """
 
@@ -72,11 +75,13 @@ class DispatchLoop:
         db_lock: contextlib.AbstractContextManager[Any] | None = None,
         settings: DispatchSettings | None = None,
         loop_settings: LoopSettings | None = None,
+        approval: ApprovalSettings | None = None,
     ) -> None:
         self.context = context
         self.positions = positions
         self.db_lock = db_lock
         self.settings = settings or DispatchSettings()
+        self.approval = approval or DISPATCH_APPROVAL
         self.loop_settings = loop_settings or LoopSettings()
         self._dispatcher: Dispatcher | None = None
         self._wake = asyncio.Event()
@@ -91,7 +96,7 @@ class DispatchLoop:
             InfeasibleMission: no buildings loaded.
         """
         if self._dispatcher is None:
-            tools = leg_tools(self.context)
+            tools = leg_tools(self.context, self.approval)
             lock = self.db_lock if self.db_lock is not None else contextlib.nullcontext()
             self._dispatcher = Dispatcher(
                 tools, self.context.clock, self.positions, lock, self.settings

@@ -114,6 +114,7 @@ class FlightObserver:
         self._battery_start: dict[int, float] = {}
         self._legs_done = 0
         self._uploaded = work.state is not MissionState.APPROVED
+        self._uploading = asyncio.Lock()
         self._in_flight = work.state is MissionState.IN_FLIGHT
         self._held: set[str] = set()  # intents whose vehicle the runner told to hold
         settings = runner.extension_settings
@@ -140,10 +141,16 @@ class FlightObserver:
         )
 
     async def uploaded(self, plan: LegPlan) -> None:
-        """Mission ``approved -> uploaded`` when its first leg is on a vehicle."""
-        if not self._uploaded:
-            self._uploaded = True
-            await self._mission_to(MissionState.UPLOADED)
+        """Mission ``approved -> uploaded`` when its first leg is on a vehicle.
+
+        Legs of two vehicles (a relay's drone and robot) upload at the same time: the second
+        waits here until the transition is written, or its start could be written first (a
+        mission cannot go from approved to in flight).
+        """
+        async with self._uploading:
+            if not self._uploaded:
+                await self._mission_to(MissionState.UPLOADED)
+                self._uploaded = True
 
     async def _step(self, plan: LegPlan, step: Step) -> None:
         """Write ``step`` in one transaction, then publish what it changed."""

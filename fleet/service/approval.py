@@ -56,7 +56,9 @@ class ApprovalSettings:
     """How approval plans.
 
     Attributes:
-        lead_s: earliest departure after approval (upload, arming).
+        lead_s: earliest departure after approval: the runner uploads at once and switches to
+            Mission mode, then arms at the departure (about 1 s each on PX4 SITL at real
+            time); a simulated fleet faster than real time needs more simulated seconds.
         handover_s: time at the dropoff before the flight back.
         accel_mps2: the drones' acceleration (they stop at every waypoint; reserved ETAs
             include it, see :mod:`fleet.service.timing`).
@@ -65,7 +67,7 @@ class ApprovalSettings:
         fixes: delay horizon, cruise alternatives and volume buffers of the fix search.
     """
 
-    lead_s: float = 60.0
+    lead_s: float = 15.0
     handover_s: float = 20.0
     accel_mps2: float = 3.0
     land_speed_mps: float = 0.7
