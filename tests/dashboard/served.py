@@ -40,6 +40,7 @@ from simulators.physics import VehicleKind
 PORT_OFFSET = 2900
 SECRET = "dashboard-test-secret-0123456789abcdef"
 HOME = (139.6917, 35.6895)  # the quads' dock, south-west of the blocks
+ZONE_CORNER = (HOME[0] + 0.0035, HOME[1] - 0.0012)  # a triangular no-fly zone's south-west
 RATES_HZ = {33: 20.0, 0: 10.0, 42: 5.0, 245: 5.0}  # fixes, heartbeats, progress, landed state
 PASSWORD = "correct horse battery"
 USERS = {"dana": Role.DISPATCHER, "vic": Role.VIEWER, "ines": Role.INSPECTOR}
@@ -112,7 +113,7 @@ async def _populate(base: str, admin: str, gcs_url: str) -> dict[str, int]:
     async with httpx.AsyncClient(base_url=base, headers=headers, timeout=60.0) as api:
         files = {"file": ("blocks.geojson", json.dumps(city_geojson()), "application/geo+json")}
         assert (await api.post("/buildings", files=files)).status_code == 201
-        lon, lat = HOME[0] + 0.0035, HOME[1] - 0.0012
+        lon, lat = ZONE_CORNER
         zone = {
             "name": "heliport",
             "kind": "no_fly",

@@ -17,9 +17,9 @@ import pytest
 import pytest_asyncio
 
 from fleet.service.security import Role
-from tests.dashboard.browser import CHROMIUM, SHOTS, features, fleet_ready
+from tests.dashboard.browser import CHROMIUM, SHOTS, click_map_at, features, fleet_ready
 from tests.dashboard.browser import log_in as log_in_as
-from tests.dashboard.served import HTML_NAME, PASSWORD, Served, served
+from tests.dashboard.served import HTML_NAME, PASSWORD, ZONE_CORNER, Served, served
 
 pytest.importorskip("playwright.async_api")
 pytestmark = [
@@ -79,6 +79,12 @@ async def test_a_dispatcher_logs_in_and_sees_the_city_and_the_fleet(
     assert await page.locator("#vehicles td.name", has_text=HTML_NAME).count() == 1
     assert await page.locator("#vehicles img").count() == 0
     assert await page.evaluate("window.pwned === undefined")
+    lon, lat = ZONE_CORNER
+    await click_map_at(page, lon + 0.00067, lat + 0.00027)  # inside the no-fly zone
+    popup = page.locator(".maplibregl-popup")
+    await popup.wait_for()
+    text = await popup.inner_text()
+    assert "heliport" in text and "no fly" in text and "always" in text, text
     await page.screenshot(path=SHOTS / "dispatcher-fleet.png")
 
 

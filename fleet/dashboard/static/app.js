@@ -18,10 +18,11 @@ let redraw = null;
 function main() {
   try {
     mapView = new MapView("map", (lonLat) => {
-      if (inspections && inspections.drawing) inspections.mapClicked(lonLat);
-      else if (missions) missions.mapClicked(lonLat);
+      if (inspections && inspections.drawing) return inspections.mapClicked(lonLat);
+      return !!missions && missions.mapClicked(lonLat);
     });
     mapView.followBearing(vehicles);
+    mapView.explainOnClick();
   } catch (err) {
     say("map-hint", `The map cannot be drawn here (${err.message}); the tables still work.`, { hideEmpty: true });
     mapView = nullMap();

@@ -42,9 +42,10 @@ export class Inspections {
 
   /** A click on the map while drawing: one more corner. */
   mapClicked(lonLat) {
-    if (!this.drawing) return;
+    if (!this.drawing) return false;
     this.corners.push(lonLat.map((x) => Math.round(x * 1e6) / 1e6));
     this.show();
+    return true;
   }
 
   show() {

@@ -79,7 +79,9 @@ export class MapView {
     this.markers = new Map();
     this.framed = false;
     this.ready = new Promise((resolve) => this.map.on("load", resolve)).then(() => this.addLayers());
-    this.map.on("click", (e) => onClick([e.lngLat.lng, e.lngLat.lat]));
+    this.map.on("click", (e) => {
+      e.handled = onClick([e.lngLat.lng, e.lngLat.lat]); // a booking or drawing took it
+    });
   }
 
   addLayers() {
@@ -179,6 +181,22 @@ export class MapView {
     node.title = `${v.name}: ${v.status || "?"}, ${v.mode || "mode ?"}, link ${v.link || "unknown"}`;
   }
 
+  /** Popups telling a zone's or an intent volume's altitude band and time window, on a
+   * click no booking or drawing took. */
+  explainOnClick() {
+    this.ready.then(() => {
+      this.map.on("click", (e) => {
+        if (e.handled) return;
+        const hit = this.map.queryRenderedFeatures(e.point, { layers: ["intents", "zones-fill"] })[0];
+        if (!hit) return;
+        new maplibregl.Popup({ maxWidth: "300px" })
+          .setLngLat(e.lngLat)
+          .setDOMContent(explain(hit.layer.id, hit.properties))
+          .addTo(this.map);
+      });
+    });
+  }
+
   /** Keep the arrows pointing true headings when the map turns. */
   followBearing(vehicles) {
     this.map.on("rotate", () => {
@@ -192,6 +210,26 @@ export class MapView {
     box.hidden = !text;
     this.map.getCanvas().style.cursor = text ? "crosshair" : "";
   }
+}
+
+/** A popup's content: text only (zone names are user input). */
+function explain(layer, p) {
+  const band = `${Math.round(p.floor_agl_m)}–${Math.round(p.ceiling_agl_m)} m above ground`;
+  const when = p.time_start && p.time_end
+    ? `${fmtTime(p.time_start)} → ${fmtTime(p.time_end)}`
+    : "always";
+  if (layer === "zones-fill") {
+    return el("div", { class: "popup" }, el("strong", {}, p.name), el("br"),
+      String(p.kind).replace(/_/g, " "), el("br"), band, el("br"), when);
+  }
+  const whose = p.mission_id ? `mission ${p.mission_id}` : p.own ? "ours" : "another operator's";
+  return el("div", { class: "popup" }, el("strong", {}, `intent ${p.state}`), el("br"),
+    whose, el("br"), band, el("br"), when);
+}
+
+function fmtTime(iso) {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? String(iso) : date.toLocaleString();
 }
 
 function point(coordinates, properties) {

@@ -42,7 +42,7 @@ export class Missions {
 
   /** A click on the map: sets the point being picked (pickup first, then dropoff). */
   mapClicked(lonLat) {
-    if (!session.can("book_delivery") || !this.picking) return;
+    if (!session.can("book_delivery") || !this.picking) return false;
     const rounded = lonLat.map((x) => Math.round(x * 1e6) / 1e6);
     if (this.picking === "pickup") {
       this.pickup = rounded;
@@ -55,6 +55,7 @@ export class Missions {
       this.mapView.hint("");
     }
     this.mapView.setBooking(this.pickup, this.dropoff);
+    return true;
   }
 
   /** The request, or a message saying what the API would refuse. */
