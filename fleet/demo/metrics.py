@@ -9,6 +9,10 @@ check the whole chain (planner, deconfliction, bridge, vehicle) rather than rest
   (samples within ``column_radius_m`` of a pad), the horizontal distance to the nearest footprint
   whose roof plus the vertical clearance is above the sample (a building flown over with the
   vertical clearance does not count, as in the planner's rule); shapely on the raw footprints.
+  Altitudes are compared to :data:`ALTITUDE_RESOLUTION_M`: the planner's lowest layer over a
+  roof is the roof plus the vertical clearance exactly, and the vehicle holds the mission
+  item's float32 altitude (58.8 m is flown as 58.7999992 m), so without it a quad flying that
+  layer over a roof counted as passing beside the roof at the distance to its footprint.
 """
 
 from __future__ import annotations
@@ -26,6 +30,9 @@ from fleet.demo.geo import Footprint, LocalFrame, footprints_xy
 from fleet.demo.tracks import TrackPoint
 
 AIRBORNE_AGL_M = 1.0  # above this height over its home a vehicle counts as flying
+ALTITUDE_RESOLUTION_M = 0.01
+"""What the altitude chain rounds away: MAVLink carries a mission item's altitude as a float32
+(about 4 um at 60 m) and GLOBAL_POSITION_INT's in millimetres; a real dip is far larger."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +125,8 @@ def min_building_clearance(
         tracks: airborne tracks per vehicle id (flying vehicles only).
         pads_lonlat: take-off and landing points; samples within ``column_radius_m`` are the
             vertical columns the planner allows near buildings, and are not measured.
-        vertical_clearance_m: the planner's vertical clearance over roofs.
+        vertical_clearance_m: the planner's vertical clearance over roofs (met to within
+            :data:`ALTITUDE_RESOLUTION_M`).
         column_radius_m: horizontal radius of a take-off/landing column.
         search_radius_m: clearances beyond this are reported as this value.
 
@@ -140,7 +148,7 @@ def min_building_clearance(
             point = Point(*xy)
             d = search_radius_m
             for i in tree.query(point.buffer(search_radius_m)):
-                if tops[i] + vertical_clearance_m > p.alt_amsl_m:
+                if tops[i] + vertical_clearance_m > p.alt_amsl_m + ALTITUDE_RESOLUTION_M:
                     d = min(d, float(polys[i].distance(point)))
             if best is None or d < best.distance_m:
                 best = Closest(d, f"{vid} at t={p.t_s:.1f} s, {p.alt_agl_m:.0f} m above home")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import box
@@ -84,3 +85,18 @@ def test_an_untracked_gap_between_flights_is_not_a_phantom_climb() -> None:
     assert got is not None and got.distance_m > 100.0
     bridged = min_separation(FRAME, {"a": a, "b": b}, max_gap_s=2000.0)
     assert bridged is not None and bridged.distance_m < 1.0  # what the old figure invented
+
+
+def test_a_roof_overflown_at_the_vertical_clearance_in_float32_is_cleared() -> None:
+    # The demo's inspection drone came home on the planner's layer over a 49.8 m roof (+5 m:
+    # 54.8 m), flown at the float32 altitude of its mission item (54.79999923706055 m): it
+    # counted as passing 2.7 m beside the roof. A real 10 cm dip still counts.
+    roof = _building(0.0, 0.0, 40.0, 40.0, height_m=49.8)
+    flown = float(np.float32(54.8))
+    assert flown < 54.8
+    over = [_pt(t, -20.0 + 10.0 * t, 20.0, flown) for t in range(8)]
+    got = min_building_clearance(FRAME, [roof], {"d": over}, [], vertical_clearance_m=5.0)
+    assert got is not None and got.distance_m == 60.0  # nothing within the search radius
+    dipped = [_pt(t, -20.0 + 10.0 * t, 20.0, 54.7) for t in range(8)]
+    got = min_building_clearance(FRAME, [roof], {"d": dipped}, [], vertical_clearance_m=5.0)
+    assert got is not None and got.distance_m == 0.0
