@@ -79,6 +79,11 @@ async def test_a_dispatcher_logs_in_and_sees_the_city_and_the_fleet(
     assert await page.locator("#vehicles td.name", has_text=HTML_NAME).count() == 1
     assert await page.locator("#vehicles img").count() == 0
     assert await page.evaluate("window.pwned === undefined")
+    await page.locator("#intent-time").fill("60")  # the time slider filters the volumes
+    assert "+60 min" in await page.inner_text("#intent-time-out")
+    assert await page.evaluate("window.skyfleet.map.getFilter('intents') !== null")
+    await page.locator("#intent-time").fill("-5")
+    assert await page.inner_text("#intent-time-out") == "all live"
     lon, lat = ZONE_CORNER
     await click_map_at(page, lon + 0.00067, lat + 0.00027)  # inside the no-fly zone
     popup = page.locator(".maplibregl-popup")

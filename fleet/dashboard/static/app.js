@@ -1,7 +1,7 @@
 // skyfleet dashboard: log in, then the city, the airspace and the fleet on a 3D map, kept live
 // from /ws/events; booking and commands as far as the user's role allows.
 
-import { api, eventStream, session } from "./api.js";
+import { ApiError, api, eventStream, session } from "./api.js";
 import { say } from "./dom.js";
 import { applyTelemetry, fromApi, renderDocks, renderVehicles } from "./fleet.js";
 import { MapView } from "./map.js";
@@ -31,6 +31,7 @@ function main() {
   inspections = new Inspections(mapView, missions);
   window.skyfleet = { map: mapView.map, session, vehicles, missions, dropEvents: () => stream && stream.drop() };
 
+  document.getElementById("intent-time").addEventListener("input", showIntentTime);
   document.getElementById("login-form").addEventListener("submit", login);
   document.getElementById("logout").addEventListener("click", () => session.end("You logged out."));
   session.onStart.push(started);
@@ -38,7 +39,10 @@ function main() {
 
   const stored = session.stored();
   if (stored && stored.token && (!stored.expiresAt || stored.expiresAt > Date.now())) {
-    session.start(stored.token, stored.expiresAt).catch(() => {});
+    session.start(stored.token, stored.expiresAt).catch((err) => {
+      const refused = err instanceof ApiError && err.status === 401; // the login shows already
+      if (!session.me && !refused) session.end(`The service did not answer (${err.message}): log in again.`);
+    });
   } else {
     session.end(stored ? "Your session expired: log in again." : "");
   }
@@ -122,9 +126,22 @@ function refreshIntents() {
   clearTimeout(intentsTimer);
   return new Promise((resolve) => {
     intentsTimer = setTimeout(() => {
-      api("/map/intents.geojson").then((c) => mapView.setData("intents", c)).then(resolve, resolve);
+      api("/map/intents.geojson").then((c) => mapView.setIntents(c)).then(resolve, resolve);
     }, 200);
   });
+}
+
+/** The time slider: every live intent, or those in use N minutes from now. */
+function showIntentTime() {
+  const minutes = Number(document.getElementById("intent-time").value);
+  if (minutes < 0) {
+    say("intent-time-out", "all live");
+    mapView.showIntentsAt(null);
+    return;
+  }
+  const at = new Date(Date.now() + minutes * 60e3);
+  say("intent-time-out", `${minutes ? `+${minutes} min` : "now"} (${at.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })})`);
+  mapView.showIntentsAt(at.getTime() / 1000);
 }
 
 function onEvent(kind, data) {
@@ -170,6 +187,8 @@ function nullMap() {
     setLine: async () => {},
     setBooking: async () => {},
     setArea: async () => {},
+    setIntents: async () => {},
+    showIntentsAt: async () => {},
     frame: async () => {},
     showVehicle: () => {},
     hint: () => {},

@@ -140,6 +140,24 @@ export class MapView {
     return this.setData("booking", { type: "FeatureCollection", features });
   }
 
+  /** Intent volumes with times in epoch seconds (``t0_s``, ``t1_s``) for the time filter. */
+  setIntents(collection) {
+    for (const f of collection.features) {
+      f.properties.t0_s = Date.parse(f.properties.time_start) / 1000 || 0;
+      f.properties.t1_s = Date.parse(f.properties.time_end) / 1000 || Number.MAX_SAFE_INTEGER;
+    }
+    return this.setData("intents", collection);
+  }
+
+  /** Show only the intent volumes in use at ``epochS`` (null: every live one). */
+  async showIntentsAt(epochS) {
+    await this.ready;
+    const filter = epochS === null
+      ? null
+      : ["all", ["<=", ["get", "t0_s"], epochS], [">=", ["get", "t1_s"], epochS]];
+    this.map.setFilter("intents", filter);
+  }
+
   /** The area being drawn: its corners, and the polygon once it has three. */
   setArea(corners) {
     const features = corners.map((c) => point(c, {}));
