@@ -4,7 +4,8 @@ The service runs as ``skyfleet serve`` does, its dispatch loop included, on a cl
 real time, with two simulated quads (port offset 2950). A dispatcher (token in the URL
 fragment) clicks pickup and dropoff and books; nobody approves by hand. The map then shows the
 planned route, the reserved intent as a volume, the quad moving with its altitude and its flown
-track, and the missions list follows the state to ``completed``.
+track, the schedule shows its flight on the quad's row, and the missions list follows the state
+to ``completed``.
 """
 
 from __future__ import annotations
@@ -61,6 +62,9 @@ async def test_a_clicked_delivery_flies_to_completed_on_the_map(service: Served,
     await page.wait_for_function(
         "window.skyfleet.map.querySourceFeatures('intents').length > 0"
     )  # the reserved volume
+    booked = await page.inner_text("#booking-ok")
+    mission_id = booked.split("mission ")[1].split(" ")[0]
+    await page.wait_for_selector(f"#gantt .bar[data-mission-id='{mission_id}']")  # scheduled
     await page.wait_for_function(  # a quad in the air, its altitude on its label
         "[...window.skyfleet.vehicles.values()].some(v => v.alt_agl_m > 5)"
     )

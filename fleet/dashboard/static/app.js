@@ -4,6 +4,7 @@
 import { ApiError, api, eventStream, session } from "./api.js";
 import { say } from "./dom.js";
 import { applyTelemetry, fromApi, renderDocks, renderVehicles } from "./fleet.js";
+import { renderGantt } from "./gantt.js";
 import { MapView } from "./map.js";
 import { Inspections } from "./inspect.js";
 import { Missions } from "./missions.js";
@@ -81,6 +82,7 @@ function ended(reason) {
   stream = null;
   vehicles.clear();
   for (const id of ["#vehicles", "#docks", "#missions"]) document.querySelector(`${id} tbody`).replaceChildren();
+  document.getElementById("gantt").replaceChildren();
   for (const node of document.querySelectorAll("[data-needs]")) node.hidden = true;
   document.getElementById("who").hidden = true;
   document.getElementById("logout").hidden = true;
@@ -119,16 +121,28 @@ async function loadVehicles() {
   for (const v of list) vehicles.set(v.id, fromApi(v));
   for (const v of vehicles.values()) mapView.showVehicle(v);
   renderVehicles(vehicles);
+  drawSchedule();
 }
 
 let intentsTimer = null;
+let liveIntents = { type: "FeatureCollection", features: [] };
 function refreshIntents() {
   clearTimeout(intentsTimer);
   return new Promise((resolve) => {
     intentsTimer = setTimeout(() => {
-      api("/map/intents.geojson").then((c) => mapView.setIntents(c)).then(resolve, resolve);
+      api("/map/intents.geojson")
+        .then((c) => {
+          liveIntents = c;
+          drawSchedule();
+          return mapView.setIntents(c);
+        })
+        .then(resolve, resolve);
     }, 200);
   });
+}
+
+function drawSchedule() {
+  renderGantt(vehicles, missions.missions, liveIntents);
 }
 
 /** The time slider: every live intent, or those in use N minutes from now. */
