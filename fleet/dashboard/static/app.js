@@ -68,6 +68,8 @@ function started(me) {
   document.getElementById("who").hidden = false;
   document.getElementById("logout").hidden = false;
   for (const node of document.querySelectorAll("[data-needs]")) node.hidden = !session.can(node.dataset.needs);
+  // the inspection form opens for inspectors; a dispatcher's panel leads with deliveries
+  document.getElementById("inspection-details").open = !session.can("book_delivery");
   loadAll();
   if (stream) stream.stop();
   stream = eventStream(onEvent, (state, text) => {
