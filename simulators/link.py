@@ -1,8 +1,9 @@
 """One MAVLink-over-UDP link of a simulated vehicle, with per-vehicle fault injection.
 
-Like PX4 SITL, a link first sends to a configured remote address and then replies to whoever
-last sent to it. Faults (packet loss, latency with jitter, a link drop for N seconds) apply to
-both directions.
+A link first sends to a configured remote address and then replies to the client that last
+sent to it (PX4 SITL keeps the first one). Another autopilot's traffic is not a client: PX4
+SITL's other links send to ports of the same range (its SIH display link to 19410 + i + offset).
+Faults (packet loss, latency with jitter, a link drop for N seconds) apply to both directions.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pymavlink.dialects.v20 import common as mavlink
 from simulators.wire import encode
 
 Address = tuple[str, int]
+_NOT_FOR_US = (mavlink.MAVLink_bad_data, mavlink.MAVLink_unknown)
 _log = logging.getLogger(__name__)
 
 
@@ -99,7 +101,10 @@ class UdpLink(asyncio.DatagramProtocol):
             messages = self.mav.parse_buffer(data) or []
         except Exception:  # pymavlink raises on some malformed input even when robust
             return
-        messages = [m for m in messages if m.get_type() != "BAD_DATA"]
+        # a message of a type this dialect lacks (pymavlink leaves its header at system 0,
+        # component 0) cannot be a client talking to us: PX4 SITL's SIH display link sends
+        # CURRENT_EVENT_SEQUENCE (411), and taken for a client it stole the link's remote
+        messages = [m for m in messages if not isinstance(m, _NOT_FOR_US)]
         if any(_from_client(m, self.sysid) for m in messages):
             self.remote = addr  # reply to whoever talks to us, as PX4 does
         for msg in messages:
