@@ -27,7 +27,6 @@ REPORT_KEYS = (
     "min_building_clearance_m",
     "wall_time_s",
 )
-TOLERANCE_M = 1.5  # the vehicle's tracking error around the planned clearance
 
 
 def _check_invariants(report: DemoReport, path: Path) -> None:
@@ -40,9 +39,9 @@ def _check_invariants(report: DemoReport, path: Path) -> None:
     for mission in data["missions"]:  # every booked mission completes or fails with its reason
         done = mission["state"] == "completed"
         assert done or (mission["state"] == "failed" and mission["reason"]), mission
-    clearance = data["min_building_clearance_m"]
-    assert clearance is not None
-    assert clearance >= report.horizontal_clearance_m - TOLERANCE_M
+    clearance = data["min_building_clearance_m"]  # the rule itself, no tolerance: the metric
+    assert clearance is not None  # forgives only the altitude chain's rounding (1 cm)
+    assert clearance >= report.horizontal_clearance_m, data["min_building_clearance_where"]
 
 
 async def test_a_short_demo_completes_missions_without_conflicts(tmp_path: Path) -> None:
